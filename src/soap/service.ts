@@ -1,0 +1,26 @@
+/**
+ * What the SOAP runtime needs to know about one WSDL service; generated/service.ts provides it for
+ * IErpConnectorWS, and any other document/literal SOAP 1.1 service generated the same way can use the plugin too.
+ */
+import type { XmlElement } from './xml.js'
+
+export interface SoapOperation<Request, Response> {
+  name: string
+  /** The SOAPAction the WSDL binding gives, without quotes. */
+  soapAction: string
+  /** Local name of the body element a request must carry (in the service namespace). */
+  requestElement: string
+  responseElement: string
+  readRequest(body: XmlElement): Request
+  /** The whole response wrapper element, namespaces declared, members in wire order. */
+  writeResponse(response: Response): string
+}
+
+export type OperationTypes = { [name: string]: { request: unknown; response: unknown } }
+
+export interface SoapServiceDescription<Ops extends { [K in keyof Ops]: { request: unknown; response: unknown } }> {
+  /** Path of the WSDL, relative to the project root. */
+  wsdlFile: string
+  namespace: string
+  operations: { [K in keyof Ops]: SoapOperation<Ops[K]['request'], Ops[K]['response']> }
+}
