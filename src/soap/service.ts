@@ -10,6 +10,8 @@ export interface SoapOperation<Request, Response> {
   soapAction: string
   /** Local name of the body element a request must carry (in the service namespace). */
   requestElement: string
+  /** False when the request wrapper has no parts; such an operation accepts any body, as WCF does. */
+  takesParameters: boolean
   responseElement: string
   readRequest(body: XmlElement): Request
   /** The whole response wrapper element, namespaces declared, members in wire order. */

@@ -1,0 +1,23 @@
+/**
+ * Where the host keeps each connection's configuration, found again by GUID on every call (SuperOffice sends the
+ * configuration only in WSSaveConnection).
+ */
+import type { Connection } from '../connector/connector.js'
+
+export interface CallOutcome {
+  state: string
+  errorCode: string
+  explanation: string
+}
+
+export interface ConnectionStore {
+  /** Insert, or overwrite the live record with the same id; a deleted record comes back to life. */
+  save(connection: Connection): Promise<void>
+  /** The live record, or undefined when none was saved or it was deleted. */
+  find(id: string): Promise<Connection | undefined>
+  /** Hide the record from the service (kept for audit). False when there was no live record. */
+  delete(id: string): Promise<boolean>
+  /** Note that a call used the connection, and how it ended. */
+  recordUse(id: string, outcome: CallOutcome): Promise<void>
+  close(): Promise<void>
+}

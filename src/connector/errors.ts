@@ -1,0 +1,73 @@
+/**
+ * The error results a connector call can end in, declared once. Codes are the exact wire strings SuperOffice knows
+ * (SuperOffice.ErpSync.ConnectorWS.ResponseErrorCodes, typos included) plus this server's own, which SuperOffice
+ * shows to the user as they are.
+ */
+
+/** Error codes on the wire. `UNKOWN_` is SuperOffice's spelling; keep it. */
+export const ErrorCode = {
+  /** No configuration is stored for the GUID: SuperOffice re-sends it (WSSaveConnection) and retries once. */
+  UnknownConnectionId: 'UNKNOWN_CONNECTION_ID',
+  UnknownFieldKey: 'UNKOWN_FIELDKEY',
+  UnknownListItemId: 'UNKOWN_LISTITEM_ID',
+  /** What SuperOffice's own host sends when a connector throws. */
+  Exception: 'EX',
+  /** The ConnectionGuid is missing or not a GUID. */
+  InvalidConnectionId: 'INVALID_CONNECTION_ID',
+  /** A request value is missing or invalid (an actor type, a field value, a search operator...). */
+  InvalidRequest: 'INVALID_REQUEST',
+  /** The connection store cannot be reached; the call can be retried later. */
+  StoreUnavailable: 'CONNECTION_STORE_UNAVAILABLE',
+} as const
+
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+/**
+ * Thrown by a connector or the host to end a call with `State=Error` and a chosen code and explanation, instead of
+ * the generic `EX` result that any other exception becomes.
+ *
+ * @example
+ * throw new ConnectorFailure(ErrorCode.UnknownFieldKey, 'The field "FOO" does not exist for Customer.')
+ */
+export class ConnectorFailure extends Error {
+  override readonly name = 'ConnectorFailure'
+  constructor(
+    readonly code: ErrorCodeValue | (string & {}),
+    readonly userExplanation: string,
+    readonly techExplanation = '',
+  ) {
+    super(userExplanation)
+  }
+}
+
+export function unknownConnection(guid: string): ConnectorFailure {
+  return new ConnectorFailure(
+    ErrorCode.UnknownConnectionId,
+    `No connection with id ${guid} is stored on this connector. Save the connection again in SuperOffice Admin.`,
+  )
+}
+
+export function invalidConnectionId(raw: string | null | undefined): ConnectorFailure {
+  const shown = raw == null || raw === '' ? 'is missing' : `"${raw.length > 60 ? raw.slice(0, 57) + '...' : raw}" is not a GUID`
+  return new ConnectorFailure(
+    ErrorCode.InvalidConnectionId,
+    `The ConnectionGuid ${shown}. Send the GUID SuperOffice generated for the connection, such as 3aef3af6-8642-4fc1-8dc9-4e08bd76a6bf.`,
+  )
+}
+
+/** Mirrors SuperOffice's multi-connector host (EisPluginLoader) for an unknown `?ConnectorName=`. */
+export function unknownConnector(name: string, loaded: readonly string[]): ConnectorFailure {
+  return new ConnectorFailure(ErrorCode.Exception, `Connector plugin ${name} not found; ${loaded.join(', ')} have been loaded`)
+}
+
+export function invalidRequest(explanation: string): ConnectorFailure {
+  return new ConnectorFailure(ErrorCode.InvalidRequest, explanation)
+}
+
+export function storeUnavailable(detail: string): ConnectorFailure {
+  return new ConnectorFailure(
+    ErrorCode.StoreUnavailable,
+    'The connector cannot reach its database of connections right now; try again shortly.',
+    detail,
+  )
+}

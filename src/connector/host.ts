@@ -1,0 +1,360 @@
+/**
+ * The connector host: what SuperOffice's WCF host (ERPConnectorWS.cs + EisPluginLoader) does, for the generated
+ * IErpConnectorWS operations. It picks the connector (`?ConnectorName=`), resolves the connection GUID through the
+ * connection store, unpacks requests into plain arguments, and normalises every result so that what goes on the
+ * wire is complete and consistent (IsOk matches State, every base part present, actor defaults filled in).
+ */
+import type { FastifyRequest } from 'fastify'
+import type { ErpConnectorWSOperations } from '../../generated/service.js'
+import type * as T from '../../generated/types.js'
+import type { CallOutcome, ConnectionStore } from '../connections/store.js'
+import type { SoapCallContext, SoapHandlers } from '../soap/plugin.js'
+import type { CallContext, Connection, ErpActor, ErpConnector, Result, SearchRestriction } from './connector.js'
+import {
+  ConnectorFailure,
+  ErrorCode,
+  invalidConnectionId,
+  invalidRequest,
+  storeUnavailable,
+  unknownConnection,
+  unknownConnector,
+} from './errors.js'
+import { EMPTY_GUID, normalizeGuid } from './guid.js'
+
+/** Actor type names SuperOffice knows (contract section 10.1); connectors cannot add their own. */
+export const ACTOR_TYPES = ['Customer', 'Supplier', 'Partner', 'Person', 'Project', 'Employee', 'Sale'] as const
+
+type Ops = ErpConnectorWSOperations
+type Base = T.ConnectorResultBase
+
+export interface ConnectorHostOptions {
+  /** The first one answers when the URL names no connector. */
+  connectors: readonly ErpConnector[]
+  store: ConnectionStore
+}
+
+export interface ConnectorHost {
+  handlers: SoapHandlers<Ops>
+  errorResponse: (operation: keyof Ops, error: unknown) => Base
+  logFields: (operation: string, request: unknown, response: unknown) => Record<string, unknown>
+}
+
+/**
+ * Builds the SOAP handlers for a set of connectors.
+ *
+ * @example
+ * const host = createConnectorHost({ connectors: [excel], store })
+ * await app.register(soapPlugin, { path: '/ErpConnectorWS.svc', service: ErpConnectorWS, wsdl, ...host })
+ */
+export function createConnectorHost(options: ConnectorHostOptions): ConnectorHost {
+  const { connectors, store } = options
+  if (connectors.length === 0) throw new TypeError('createConnectorHost: register at least one connector')
+
+  function select(request: FastifyRequest): ErpConnector {
+    const query = request.query as Record<string, unknown>
+    const key = Object.keys(query).find((k) => k.toUpperCase() === 'CONNECTORNAME')
+    const wanted = key === undefined ? undefined : String(query[key])
+    if (wanted === undefined || wanted === '') return connectors[0]!
+    const found = connectors.find((c) => c.name.toLowerCase() === wanted.toLowerCase())
+    if (!found) throw unknownConnector(wanted, connectors.map((c) => c.name))
+    return found
+  }
+
+  function context(soap: SoapCallContext): CallContext {
+    return { log: soap.request.log }
+  }
+
+  async function connectionFor(connector: ErpConnector, rawGuid: string | null | undefined): Promise<Connection> {
+    const id = normalizeGuid(rawGuid)
+    if (id === undefined) throw invalidConnectionId(rawGuid)
+    let connection: Connection | undefined
+    try {
+      connection = await store.find(id)
+    } catch (error) {
+      throw storeUnavailable(error instanceof Error ? error.message : String(error))
+    }
+    // A GUID saved through another connector is not this connector's: SuperOffice will save it here and retry.
+    if (!connection || connection.connectorName.toLowerCase() !== connector.name.toLowerCase()) throw unknownConnection(id)
+    return connection
+  }
+
+  function recordUse(connection: Connection, result: Base, soap: SoapCallContext): void {
+    const outcome: CallOutcome = { state: result.State!, errorCode: result.ErrorCode ?? '', explanation: result.UserExplanation ?? '' }
+    store.recordUse(connection.id, outcome).catch((error: unknown) => {
+      soap.request.log.warn({ err: error, connectionGuid: connection.id }, 'could not record the use of a connection')
+    })
+  }
+
+  /** Runs an operation that needs a stored connection, and records its outcome on that connection. */
+  function withConnection<R extends Base>(
+    rawGuid: string | null | undefined,
+    soap: SoapCallContext,
+    run: (connector: ErpConnector, ctx: CallContext, connection: Connection) => Promise<R>,
+  ): Promise<R> {
+    const connector = select(soap.request)
+    return connectionFor(connector, rawGuid).then(async (connection) => {
+      try {
+        const result = await run(connector, context(soap), connection)
+        recordUse(connection, result, soap)
+        return result
+      } catch (error) {
+        recordUse(connection, errorResult(error), soap)
+        throw error
+      }
+    })
+  }
+
+  const handlers: SoapHandlers<Ops> = {
+    async WSGetConfigData(_request, soap) {
+      const result = await select(soap.request).getConfigData(context(soap))
+      return { ...finish(result), FieldMetaDataObjects: fieldsOrEmpty(result) }
+    },
+    async WSTestConfigData(request, soap) {
+      return finish(await select(soap.request).testConfigData(context(soap), request.ConnectionInfo ?? new Map()))
+    },
+    async WSSaveConnection(request, soap) {
+      const connector = select(soap.request)
+      const id = normalizeGuid(request.ConnectionGuid)
+      if (id === undefined || id === EMPTY_GUID) throw invalidConnectionId(request.ConnectionGuid)
+      const connection: Connection = { id, connectorName: connector.name, config: request.ConnectionInfo ?? new Map() }
+      const result = finish(await connector.saveConnection(context(soap), connection))
+      if (result.State === 'Error') return result
+      try {
+        await store.save(connection)
+      } catch (error) {
+        throw storeUnavailable(error instanceof Error ? error.message : String(error))
+      }
+      return result
+    },
+    WSTestConnection: (request, soap) =>
+      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => finish(await c.testConnection(ctx, conn))),
+    async WSDeleteConnection(request, soap) {
+      const connector = select(soap.request)
+      const id = normalizeGuid(request.ConnectionGuid)
+      if (id === undefined) throw invalidConnectionId(request.ConnectionGuid)
+      let connection: Connection
+      try {
+        connection = await connectionFor(connector, id)
+      } catch (error) {
+        // Deleting what is already gone succeeds: SuperOffice calls this only "in case the connector needs to know".
+        if (error instanceof ConnectorFailure && error.code === ErrorCode.UnknownConnectionId) return finish({})
+        throw error
+      }
+      const result = finish(await connector.deleteConnection(context(soap), connection))
+      if (result.State !== 'Error') {
+        try {
+          await store.delete(id)
+        } catch (error) {
+          throw storeUnavailable(error instanceof Error ? error.message : String(error))
+        }
+      }
+      return result
+    },
+    WSGetSupportedActorTypes: (request, soap) =>
+      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => {
+        const result = await c.getSupportedActorTypes(ctx, conn)
+        return { ...finish(result), Items: itemsOrEmpty(result) }
+      }),
+    WSGetSupportedActorTypeFields: (request, soap) =>
+      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => {
+        const result = await c.getSupportedActorTypeFields(ctx, conn, actorType(request.ActorType))
+        return { ...finish(result), FieldMetaDataObjects: fieldsOrEmpty(result) }
+      }),
+    WSGetActors: (request, soap) =>
+      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) =>
+        actorsResult(await c.getActors(ctx, conn, actorType(request.ActorType), strings(request.ErpKeys), strings(request.FieldKeys))),
+      ),
+    WSGetSearchableFields: (request, soap) =>
+      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => {
+        const result = await c.getSearchableFields(ctx, conn, actorType(request.ActorType))
+        return { ...finish(result), Items: itemsOrEmpty(result) }
+      }),
+    WSSearchActorsAdvanced: (request, soap) =>
+      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) =>
+        actorsResult(
+          await c.searchActorsAdvanced(ctx, conn, actorType(request.ActorType), restrictions(request.Restrictions), strings(request.FieldKeys)),
+        ),
+      ),
+    WSSearchActors: (request, soap) =>
+      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) =>
+        actorsResult(await c.searchActors(ctx, conn, actorType(request.ActorType), request.SearchText ?? '', strings(request.FieldKeys))),
+      ),
+    WSSearchActorByParent: (request, soap) =>
+      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) =>
+        actorsResult(
+          await c.searchActorByParent(
+            ctx,
+            conn,
+            actorType(request.ActorType),
+            request.SearchText ?? '',
+            request.ParentActorType ?? '',
+            request.ParentActorErpKey ?? '',
+            strings(request.FieldKeys),
+          ),
+        ),
+      ),
+    WSCreateActor: (request, soap) =>
+      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => {
+        if (!request.Actor) throw invalidRequest('The request has no Actor to create.')
+        const actor = withActorDefaults(request.Actor)
+        actorType(actor.ActorType)
+        const result = await c.createActor(ctx, conn, actor)
+        const base = finish(result)
+        return { ...base, Actor: result.Actor ? withActorDefaults(result.Actor) : base.State === 'Error' ? null : missingPayload('Actor') }
+      }),
+    WSSaveActors: (request, soap) =>
+      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => {
+        const actors = (request.Actors ?? []).filter(notNull).map(withActorDefaults)
+        for (const actor of actors) actorType(actor.ActorType)
+        return actorsResult(await c.saveActors(ctx, conn, actors))
+      }),
+    WSGetList: (request, soap) =>
+      listCall(request.ConnectionGuid, soap, async (c, ctx, conn) => c.getList(ctx, conn, request.ListName ?? '')),
+    WSGetListItems: (request, soap) =>
+      listCall(request.ConnectionGuid, soap, async (c, ctx, conn) =>
+        c.getListItems(ctx, conn, request.ListName ?? '', strings(request.ListItemKeys)),
+      ),
+    WSGetActorsByTimestamp: (request, soap) =>
+      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) =>
+        actorsResult(
+          await c.getActorsByTimestamp(ctx, conn, request.UpdatedOnOrAfter ?? '', actorType(request.ActorType), strings(request.FieldKeys)),
+        ),
+      ),
+  }
+
+  /** GetList/GetListItems also serve configuration lists, for the all-zero GUID, with no connection. */
+  async function listCall(
+    rawGuid: string | null | undefined,
+    soap: SoapCallContext,
+    run: (connector: ErpConnector, ctx: CallContext, connection: Connection | null) => Promise<Result<{ ListItems: Map<string, string | null> }>>,
+  ): Promise<T.ListItemArrayPluginResponse> {
+    const shape = (result: Result<{ ListItems: Map<string, string | null> }>) => {
+      const base = finish(result)
+      return { ...base, ListItems: result.ListItems ?? (base.State === 'Error' ? null : new Map()) }
+    }
+    if (normalizeGuid(rawGuid) === EMPTY_GUID) {
+      return shape(await run(select(soap.request), context(soap), null))
+    }
+    return withConnection(rawGuid, soap, async (c, ctx, conn) => shape(await run(c, ctx, conn)))
+  }
+
+  return {
+    handlers,
+    errorResponse: (_operation, error) => errorResult(error),
+    logFields: (_operation, request, response) => {
+      const guid = (request as { ConnectionGuid?: string | null }).ConnectionGuid
+      const result = response as Base | undefined
+      return {
+        ...(guid != null ? { connectionGuid: normalizeGuid(guid) ?? guid } : {}),
+        state: result?.State,
+        ...(result?.ErrorCode ? { errorCode: result.ErrorCode } : {}),
+      }
+    },
+  }
+}
+
+/**
+ * Makes a result safe to send: every base part present, and IsOk consistent with State. State is authoritative
+ * (SuperOffice reads it last), except that IsOk=false without a State means the connector meant an error.
+ */
+export function finish(result: Result | undefined | void): Base {
+  const r: Result = result ?? {}
+  const state: T.ResponseStateWS = r.IsOk === false && r.State !== 'Error' ? 'Error' : (r.State ?? 'Ok')
+  return {
+    State: state,
+    IsOk: state !== 'Error',
+    UserExplanation: r.UserExplanation ?? '',
+    TechExplanation: r.TechExplanation ?? '',
+    ErrorCode: r.ErrorCode ?? '',
+  }
+}
+
+/** The result for an error thrown by a connector or the host, shaped as SuperOffice's host shapes it. */
+export function errorResult(error: unknown): Base {
+  if (error instanceof ConnectorFailure) {
+    return { State: 'Error', IsOk: false, UserExplanation: error.userExplanation, TechExplanation: error.techExplanation, ErrorCode: error.code }
+  }
+  // ResponseHelper.CreateWSResponse(Exception): "<n>: <message>" per exception in the inner-exception chain.
+  const chain: string[] = []
+  for (let e: unknown = error; e !== undefined && chain.length < 10; e = e instanceof Error ? e.cause : undefined) {
+    chain.push(`${chain.length + 1}: ${e instanceof Error ? e.message : String(e)}\n`)
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  return {
+    State: 'Error',
+    IsOk: false,
+    UserExplanation: `Exception in ERP Connector: ${message}`,
+    TechExplanation: chain.join(''),
+    ErrorCode: ErrorCode.Exception,
+  }
+}
+
+export function withActorDefaults(actor: T.ErpActorWS): ErpActor {
+  return {
+    ActorType: actor.ActorType ?? 'Unknown',
+    ErpKey: actor.ErpKey ?? '',
+    FieldValues: actor.FieldValues ?? new Map(),
+    LastModified: actor.LastModified ?? '',
+    ParentActorType: actor.ParentActorType ?? 'Unknown',
+    ParentErpKey: actor.ParentErpKey ?? '',
+  }
+}
+
+function actorsResult(result: Result<{ Actors: T.ErpActorWS[] }>): T.ActorArrayPluginResponse {
+  const base = finish(result)
+  const actors = result.Actors?.filter(notNull).map(withActorDefaults)
+  return { ...base, Actors: actors ?? (base.State === 'Error' ? null : []) }
+}
+
+function fieldsOrEmpty(result: Result<{ FieldMetaDataObjects: T.FieldMetadataInfoWS[] }>): T.FieldMetadataInfoWS[] | null {
+  const fields = result.FieldMetaDataObjects
+  if (!fields) return finish(result).State === 'Error' ? null : []
+  // Value-typed members left out would be read as Checkbox/Normal/0 by .NET: always send them.
+  return fields.map((f, index) => ({
+    Access: f.Access ?? 'Normal',
+    DefaultValue: f.DefaultValue ?? '',
+    DisplayDescription: f.DisplayDescription ?? '',
+    DisplayName: f.DisplayName ?? f.FieldKey ?? '',
+    FieldKey: f.FieldKey ?? '',
+    FieldType: f.FieldType ?? 'Text',
+    ListName: f.ListName ?? '',
+    MaxLength: f.MaxLength ?? 0,
+    Rank: f.Rank ?? index + 1,
+  }))
+}
+
+function itemsOrEmpty(result: Result<{ Items: string[] }>): string[] | null {
+  return result.Items ?? (finish(result).State === 'Error' ? null : [])
+}
+
+function missingPayload(part: string): never {
+  throw new Error(`the connector reported success but returned no ${part}`)
+}
+
+function actorType(value: string | null | undefined): string {
+  if (!value) throw invalidRequest(`The request has no ActorType. Use one of ${ACTOR_TYPES.join(', ')}.`)
+  if (!(ACTOR_TYPES as readonly string[]).includes(value)) {
+    throw invalidRequest(`"${value}" is not an actor type SuperOffice knows. Use one of ${ACTOR_TYPES.join(', ')}.`)
+  }
+  return value
+}
+
+function strings(values: Array<string | null> | null | undefined): string[] {
+  return (values ?? []).filter(notNull)
+}
+
+function restrictions(values: Array<T.SearchRestrictionInfoWS | null> | null | undefined): SearchRestriction[] {
+  return (values ?? []).filter(notNull).map((r) => {
+    const listed = strings(r.Values)
+    return {
+      fieldKey: r.FieldKey ?? '',
+      operator: r.Operator ?? '',
+      // Values is the real list; ScalarValue is its first item, serialised first (contract section 4.3).
+      values: listed.length > 0 ? listed : r.ScalarValue != null ? [r.ScalarValue] : [],
+    }
+  })
+}
+
+function notNull<T>(value: T | null | undefined): value is T {
+  return value != null
+}

@@ -1,0 +1,245 @@
+/**
+ * A Fastify plugin that serves one document/literal SOAP 1.1 service the way a WCF BasicHttpBinding host does:
+ * POST dispatches on SOAPAction to typed handlers, GET ?wsdl serves the WSDL with the address the client used.
+ * It knows nothing about ERP connectors; generated/service.ts describes the service and the caller supplies handlers.
+ *
+ * @example
+ * await app.register(soapPlugin, {
+ *   path: '/ErpConnectorWS.svc',
+ *   service: ErpConnectorWS,
+ *   wsdl: await readFile('wsdl/ErpConnectorWS.wsdl', 'utf8'),
+ *   handlers: { WSTestConnection: async (request) => ({ State: 'Ok', IsOk: true }), ... },
+ * })
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { SoapReadError } from './codec.js'
+import * as errors from './errors.js'
+import type { SoapOperation, SoapServiceDescription } from './service.js'
+import { escapeAttribute, escapeText, readXml, XmlReadError, type XmlElement } from './xml.js'
+
+export interface SoapCallContext {
+  operation: string
+  request: FastifyRequest
+}
+
+export type SoapHandlers<Ops extends { [K in keyof Ops]: { request: unknown; response: unknown } }> = {
+  [K in keyof Ops]: (request: Ops[K]['request'], context: SoapCallContext) => Promise<Ops[K]['response']> | Ops[K]['response']
+}
+
+export interface SoapPluginOptions<Ops extends { [K in keyof Ops]: { request: unknown; response: unknown } }> {
+  /** URL path of the endpoint, e.g. `/ErpConnectorWS.svc`. */
+  path: string
+  service: SoapServiceDescription<Ops>
+  /** The WSDL text; its `soap:address location` is rewritten per request to the address the client used. */
+  wsdl: string
+  handlers: SoapHandlers<Ops>
+  /**
+   * Turns an error thrown by a handler (or by writing its response) into a normal response, as a WCF host with an
+   * error-handling behaviour does. Return undefined to answer with a SOAP fault instead.
+   */
+  errorResponse?: <K extends keyof Ops>(operation: K, error: unknown) => Ops[K]['response'] | undefined
+  /** Extra fields for the one log line written per call (e.g. a connection id and the outcome). */
+  logFields?: (operation: string, request: unknown, response: unknown) => Record<string, unknown>
+  /** Largest request body accepted, in bytes. */
+  bodyLimit?: number
+  /** Deepest element nesting accepted in a request. */
+  maxDepth?: number
+}
+
+export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024
+export const DEFAULT_MAX_DEPTH = 32
+
+const CONTENT_TYPE = 'text/xml; charset=utf-8'
+const ENVELOPE_OPEN = `<s:Envelope xmlns:s="${errors.SOAP_ENV_NS}"><s:Body>`
+const ENVELOPE_CLOSE = '</s:Body></s:Envelope>'
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+
+type AnyOps = { [name: string]: { request: unknown; response: unknown } }
+type AnyOperation = SoapOperation<unknown, unknown>
+
+class RawBody {
+  constructor(
+    readonly bytes: Buffer,
+    readonly contentType: string | undefined,
+  ) {}
+}
+
+export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unknown; response: unknown } }>(
+  app: FastifyInstance,
+  options: SoapPluginOptions<Ops>,
+): Promise<void> {
+  const service = options.service as unknown as SoapServiceDescription<AnyOps>
+  const handlers = options.handlers as unknown as Record<string, (request: unknown, context: SoapCallContext) => unknown>
+  const errorResponse = options.errorResponse as ((operation: string, error: unknown) => unknown) | undefined
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH
+  const operations = Object.values(service.operations) as AnyOperation[]
+  for (const op of operations) {
+    if (typeof handlers[op.name] !== 'function') throw new TypeError(`soapPlugin: no handler for operation ${op.name}`)
+  }
+  const byAction = new Map(operations.map((op) => [op.soapAction, op]))
+  const byElement = new Map<string, AnyOperation[]>()
+  for (const op of operations) byElement.set(op.requestElement, [...(byElement.get(op.requestElement) ?? []), op])
+
+  // Every body is taken as bytes: the content type is judged by the handler (so that a wrong one gets a SOAP fault,
+  // not Fastify's 415), and UTF-8 is decoded strictly (so that bad bytes are refused rather than replaced).
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
+    done(null, new RawBody(body as Buffer, request.headers['content-type']))
+  })
+
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendFault(reply, new errors.BodyTooLarge(bodyLimit))
+    if (error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return sendFault(reply, new errors.MalformedXml(error.message))
+    if (error.statusCode !== undefined && error.statusCode < 500 && !(error.code ?? '').startsWith('SOAP_')) {
+      return sendFault(reply, new errors.MalformedXml(error.message))
+    }
+    return sendFault(reply, error.code?.startsWith('SOAP_') ? error : internal(request, error))
+  })
+
+  app.post(options.path, async (request, reply) => {
+    const started = process.hrtime.bigint()
+    const raw = request.body instanceof RawBody ? request.body : new RawBody(Buffer.alloc(0), request.headers['content-type'])
+    checkContentType(raw.contentType)
+    const envelope = parseEnvelope(raw.bytes, maxDepth)
+    const op = resolveOperation(request.headers.soapaction, envelope.payload)
+    let input: unknown
+    try {
+      input = op.requestElement === envelope.payload?.name && envelope.payload.ns === service.namespace
+        ? op.readRequest(envelope.payload)
+        : {}
+    } catch (error) {
+      if (error instanceof SoapReadError) throw new errors.InvalidRequestValue(error.message)
+      throw error
+    }
+    const output = await invoke(op, input, request)
+    const logged = options.logFields?.(op.name, input, output.response) ?? {}
+    request.log.info(
+      { operation: op.name, ...logged, durationMs: Number(process.hrtime.bigint() - started) / 1e6 },
+      `${op.name} answered`,
+    )
+    return reply.code(200).header('content-type', CONTENT_TYPE).send(ENVELOPE_OPEN + output.xml + ENVELOPE_CLOSE)
+  })
+
+  app.get(options.path, async (request, reply) => {
+    const query = Object.keys(request.query as Record<string, unknown>).map((k) => k.toLowerCase())
+    const address = requestAddress(request, options.path)
+    if (query.includes('wsdl') || query.includes('singlewsdl')) {
+      const wsdl = options.wsdl.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${escapeAttribute(address)}$2`)
+      return reply.header('content-type', CONTENT_TYPE).send(wsdl)
+    }
+    return reply
+      .header('content-type', 'text/plain; charset=utf-8')
+      .send(`This is a SOAP 1.1 endpoint. Its WSDL is at ${address}?wsdl\n`)
+  })
+
+  async function invoke(op: AnyOperation, input: unknown, request: FastifyRequest): Promise<{ response: unknown; xml: string }> {
+    let response: unknown
+    try {
+      response = await handlers[op.name]!(input, { operation: op.name, request })
+      return { response, xml: op.writeResponse(response) }
+    } catch (error) {
+      const fallback = errorResponse?.(op.name, error)
+      if (fallback === undefined) throw internal(request, error)
+      request.log.error({ err: error, operation: op.name }, `${op.name} failed; answering with an error response`)
+      return { response: fallback, xml: op.writeResponse(fallback) }
+    }
+  }
+
+  function resolveOperation(header: string | string[] | undefined, payload: XmlElement | undefined): AnyOperation {
+    const action = unquote(Array.isArray(header) ? header[0] : header)
+    if (action === '') {
+      // No SOAPAction: the body decides, but only where one operation takes that body element.
+      const candidates = payload && payload.ns === service.namespace ? byElement.get(payload.name) ?? [] : []
+      if (candidates.length === 1) return candidates[0]!
+      const element = payload ? `<${payload.name}>` : 'an empty body'
+      throw new errors.ActionNotSupported('', `The request has no SOAPAction header, and ${element} does not name one operation: send the header.`)
+    }
+    const op = byAction.get(action)
+    if (!op) {
+      const known = `Known actions: ${[...byAction.keys()].sort().join(', ')}.`
+      throw new errors.ActionNotSupported(action, known)
+    }
+    // An operation without parameters (WSGetConfigData) accepts any body, as WCF does; the rest must match.
+    if (op.takesParameters && (payload?.name !== op.requestElement || payload.ns !== service.namespace)) {
+      const found = payload ? `<${payload.name}> in namespace "${payload.ns}"` : 'no element'
+      throw new errors.ActionBodyMismatch(op.name, `<${op.requestElement}> in namespace "${service.namespace}"`, found)
+    }
+    return op
+  }
+}
+
+function unquote(action: string | undefined): string {
+  const trimmed = (action ?? '').trim()
+  return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed
+}
+
+function checkContentType(contentType: string | undefined): void {
+  const [mediaType = '', ...params] = (contentType ?? '').split(';').map((p) => p.trim())
+  if (mediaType.toLowerCase() === 'application/soap+xml') throw new errors.VersionMismatch()
+  if (mediaType.toLowerCase() !== 'text/xml') throw new errors.UnsupportedContentType(contentType ?? '(none)')
+  for (const param of params) {
+    const [name, value = ''] = param.split('=').map((p) => p.trim())
+    if (name?.toLowerCase() === 'charset' && !/^"?utf-8"?$/i.test(value)) {
+      throw new errors.UnsupportedContentType(contentType!)
+    }
+  }
+}
+
+function parseEnvelope(bytes: Buffer, maxDepth: number): { payload: XmlElement | undefined } {
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch {
+    throw new errors.MalformedXml('The body is not valid UTF-8.')
+  }
+  if (text.trim() === '') throw new errors.NotAnEnvelope('the body is empty')
+  let root: XmlElement
+  try {
+    root = readXml(text, { maxDepth })
+  } catch (error) {
+    if (!(error instanceof XmlReadError)) throw error
+    if (/DOCTYPE/.test(error.message)) throw new errors.DoctypeForbidden()
+    if (/deeper than/.test(error.message)) throw new errors.NestingTooDeep(maxDepth)
+    throw new errors.MalformedXml(error.message)
+  }
+  if (root.name === 'Envelope' && root.ns === errors.SOAP12_ENV_NS) throw new errors.VersionMismatch()
+  if (root.name !== 'Envelope' || root.ns !== errors.SOAP_ENV_NS) {
+    throw new errors.NotAnEnvelope(`the root element is <${root.name}> in namespace "${root.ns}"`)
+  }
+  const soap = root.children.filter((c) => c.ns === errors.SOAP_ENV_NS)
+  for (const header of soap.filter((c) => c.name === 'Header')) {
+    for (const entry of header.children) {
+      const mustUnderstand = entry.attributes.get(`{${errors.SOAP_ENV_NS}}mustUnderstand`)?.trim()
+      if (mustUnderstand === '1' || mustUnderstand === 'true') throw new errors.MustUnderstand(`{${entry.ns}}${entry.name}`)
+    }
+  }
+  const body = soap.find((c) => c.name === 'Body')
+  if (!body) throw new errors.NotAnEnvelope('it has no <s:Body>')
+  if (body.children.length > 1) throw new errors.NotAnEnvelope(`<s:Body> holds ${body.children.length} elements; send one`)
+  return { payload: body.children[0] }
+}
+
+/** The address the client used, from Host (or X-Forwarded-Host/-Proto when Fastify's trustProxy is on). */
+function requestAddress(request: FastifyRequest, path: string): string {
+  const host = /^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/.test(request.host) ? request.host : 'localhost'
+  const protocol = request.protocol === 'https' ? 'https' : 'http'
+  return `${protocol}://${host}${path}`
+}
+
+function internal(request: FastifyRequest, error: unknown): Error {
+  request.log.error({ err: error }, 'request failed')
+  return new errors.InternalError(error instanceof Error ? error.name : 'unknown error', request.id)
+}
+
+function sendFault(reply: FastifyReply, error: Error & { code?: string }): FastifyReply {
+  const faultcode = errors.faultcodeOf(error.code)
+  const namespaces = faultcode.startsWith('a:') ? ` xmlns:a="${errors.WCF_ADDRESSING_NONE_NS}"` : ''
+  const message = error.code?.startsWith('SOAP_') ? error.message : 'The server could not process the request.'
+  const body =
+    `<s:Envelope xmlns:s="${errors.SOAP_ENV_NS}"><s:Body><s:Fault${namespaces}>` +
+    `<faultcode>${faultcode}</faultcode><faultstring xml:lang="en-US">${escapeText(message)}</faultstring>` +
+    `</s:Fault></s:Body></s:Envelope>`
+  reply.log.info({ faultcode, code: error.code }, `SOAP fault: ${message}`)
+  return reply.code(500).header('content-type', CONTENT_TYPE).send(body)
+}
