@@ -11,13 +11,27 @@ export interface CallOutcome {
 }
 
 export interface ConnectionStore {
-  /** Insert, or overwrite the live record with the same id; a deleted record comes back to life. */
-  save(connection: Connection): Promise<void>
+  /** Insert, or overwrite the record with the same id; a deleted record comes back to life. */
+  save(connection: Connection, options?: SaveOptions): Promise<void>
   /** The live record, or undefined when none was saved or it was deleted. */
   find(id: string): Promise<Connection | undefined>
   /** Hide the record from the service (kept for audit). False when there was no live record. */
   delete(id: string): Promise<boolean>
   /** Note that a call used the connection, and how it ended. */
   recordUse(id: string, outcome: CallOutcome): Promise<void>
+  /** Whether the store answers, for /healthz; never throws. */
+  health(): Promise<StoreHealth>
   close(): Promise<void>
+}
+
+export interface SaveOptions {
+  /** Configuration keys whose values are secrets (Password fields), to be sealed at rest when a key is set. */
+  secretFields?: ReadonlySet<string>
+}
+
+export interface StoreHealth {
+  ok: boolean
+  backend: string
+  location: string
+  detail?: string
 }

@@ -119,8 +119,12 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
       const connection: Connection = { id, connectorName: connector.name, config: request.ConnectionInfo ?? new Map() }
       const result = finish(await connector.saveConnection(context(soap), connection))
       if (result.State === 'Error') return result
+      const config = await connector.getConfigData(context(soap))
+      const secretFields = new Set(
+        (config.FieldMetaDataObjects ?? []).filter((f) => f.FieldType === 'Password' && f.FieldKey).map((f) => f.FieldKey!),
+      )
       try {
-        await store.save(connection)
+        await store.save(connection, { secretFields })
       } catch (error) {
         throw storeUnavailable(error instanceof Error ? error.message : String(error))
       }

@@ -1,0 +1,106 @@
+/**
+ * The connection store in PostgreSQL (real or embedded), one row per connection GUID in `connections`.
+ */
+import { sql } from 'kysely'
+import type { Connection } from '../connector/connector.js'
+import type { Database, StoredValue } from './database.js'
+import type { SecretBox } from './secrets.js'
+import type { CallOutcome, ConnectionStore, SaveOptions, StoreHealth } from './store.js'
+
+export interface SqlConnectionStoreOptions {
+  /** Seals Password values; without it they are stored as received. */
+  secrets?: SecretBox | undefined
+}
+
+export class SqlConnectionStore implements ConnectionStore {
+  constructor(
+    private readonly database: Database,
+    private readonly options: SqlConnectionStoreOptions = {},
+  ) {}
+
+  /** One statement: concurrent saves of one GUID leave one row holding exactly one of the configurations. */
+  async save(connection: Connection, options: SaveOptions = {}): Promise<void> {
+    const config: Record<string, StoredValue> = {}
+    for (const [key, value] of connection.config) {
+      config[key] = value !== null && this.options.secrets && options.secretFields?.has(key) ? { encrypted: this.options.secrets.seal(value) } : value
+    }
+    const row = {
+      id: connection.id,
+      connector_name: connection.connectorName,
+      config: JSON.stringify(config) as unknown as Record<string, StoredValue>,
+      config_keys: [...connection.config.keys()],
+    }
+    await this.database.db
+      .insertInto('connections')
+      .values(row)
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({
+          connector_name: (eb) => eb.ref('excluded.connector_name'),
+          config: (eb) => eb.ref('excluded.config'),
+          config_keys: (eb) => eb.ref('excluded.config_keys'),
+          updated_at: sql`now()`,
+          deleted_at: null,
+        }),
+      )
+      .execute()
+  }
+
+  async find(id: string): Promise<Connection | undefined> {
+    const row = await this.database.db
+      .selectFrom('connections')
+      .select(['id', 'connector_name', 'config', 'config_keys'])
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
+    if (!row) return undefined
+    const config = new Map<string, string | null>()
+    for (const key of row.config_keys) config.set(key, this.reveal(row.config[key] ?? null))
+    return { id: row.id, connectorName: row.connector_name, config }
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.database.db
+      .updateTable('connections')
+      .set({ deleted_at: sql`now()` })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst()
+    return result.numUpdatedRows > 0n
+  }
+
+  async recordUse(id: string, outcome: CallOutcome): Promise<void> {
+    const failed = outcome.state === 'Error'
+    const error = failed ? [outcome.errorCode, outcome.explanation].filter(Boolean).join(': ') : null
+    await this.database.db
+      .updateTable('connections')
+      .set({
+        last_used_at: sql`now()`,
+        last_state: outcome.state,
+        ...(failed ? { last_error_at: sql`now()`, last_error: error } : {}),
+      })
+      .where('id', '=', id)
+      .execute()
+  }
+
+  async health(): Promise<StoreHealth> {
+    const base = { backend: this.database.backend, location: this.database.location }
+    try {
+      await sql`select 1`.execute(this.database.db)
+      return { ok: true, ...base }
+    } catch (error) {
+      return { ok: false, ...base, detail: error instanceof Error ? error.message : String(error) }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.database.db.destroy()
+  }
+
+  private reveal(value: StoredValue): string | null {
+    if (value === null || typeof value === 'string') return value
+    if (!this.options.secrets) {
+      throw new Error('A stored Password value is encrypted, but CONNECTION_SECRET_KEY is not set: set the key it was saved with')
+    }
+    return this.options.secrets.open(value.encrypted)
+  }
+}

@@ -1,0 +1,290 @@
+/**
+ * An ERP held in memory, one small data set per connection, seeded when the connection is saved. It exists to
+ * exercise every operation end to end (tests, benchmarks, trying the server out) without an ERP; data is lost on
+ * restart. The Excel connector is the model to copy for a real ERP.
+ */
+import type * as T from '../../generated/types.js'
+import type { ActorsResult, Connection, ErpActor, ErpConnector, FieldValues, Result, SearchRestriction } from '../connector/connector.js'
+import { ConnectorFailure, ErrorCode, invalidRequest } from '../connector/errors.js'
+import { parseDoubleValue } from '../encoding/values.js'
+
+type Field = T.FieldMetadataInfoWS & { FieldKey: string }
+
+const LISTS: Record<string, Array<[string, string]>> = {
+  CustomerGroup: [
+    ['1', 'Small'],
+    ['2', 'Medium'],
+    ['3', 'Large'],
+  ],
+}
+
+const FIELDS: Record<string, Field[]> = {
+  Customer: [
+    { FieldKey: 'CustNo', DisplayName: 'Customer number', FieldType: 'Integer', Access: 'ReadOnly' },
+    { FieldKey: 'NAME', DisplayName: 'Name', FieldType: 'Text', Access: 'Mandatory', MaxLength: 200 },
+    { FieldKey: 'POSTALCITY', DisplayName: 'City', FieldType: 'Text' },
+    { FieldKey: 'CustGr', DisplayName: 'Customer group', FieldType: 'List', ListName: 'CustomerGroup' },
+    { FieldKey: 'CreditLimit', DisplayName: 'Credit limit', FieldType: 'Double' },
+    { FieldKey: 'Active', DisplayName: 'Active', FieldType: 'Checkbox' },
+  ],
+  Person: [
+    { FieldKey: 'FIRSTNAME', DisplayName: 'First name', FieldType: 'Text' },
+    { FieldKey: 'LASTNAME', DisplayName: 'Last name', FieldType: 'Text', Access: 'Mandatory' },
+    { FieldKey: 'BIRTHDATE', DisplayName: 'Birth date', FieldType: 'Datetime' },
+    { FieldKey: 'EMAIL', DisplayName: 'E-mail', FieldType: 'Text' },
+  ],
+}
+
+interface Dataset {
+  actors: Map<string, Map<string, ErpActor>>
+  nextKey: number
+}
+
+/** Options for tests and benchmarks: seed data other than the small default set. */
+export interface MemoryConnectorOptions {
+  name?: string
+  seed?: (actors: ErpActor[]) => void
+}
+
+/**
+ * @example
+ * const host = createConnectorHost({ connectors: [createMemoryConnector()], store })
+ */
+export function createMemoryConnector(options: MemoryConnectorOptions = {}): ErpConnector & { dataset(id: string): Dataset | undefined } {
+  const datasets = new Map<string, Dataset>()
+  let lastStamp = ''
+
+  /** Strictly increasing within the process, sortable as text, parseable as an ISO date-time. */
+  function stamp(): string {
+    let next = new Date().toISOString()
+    if (next <= lastStamp) next = new Date(Date.parse(lastStamp) + 1).toISOString()
+    lastStamp = next
+    return next
+  }
+
+  function seed(empty = false): Dataset {
+    const at = stamp()
+    const rows: ErpActor[] = empty ? [] : [
+      actor('Customer', '17', { CustNo: '[I:17]', NAME: 'Kunden A/S', POSTALCITY: 'Oslo', CustGr: '1', CreditLimit: '[F:1000.5]', Active: '[I:1]' }, at),
+      actor('Customer', '18', { CustNo: '[I:18]', NAME: 'Kundeklubben AS', POSTALCITY: 'Bergen', CustGr: '3', CreditLimit: '[F:0]', Active: '[I:0]' }, at),
+      { ...actor('Person', '1', { FIRSTNAME: 'Kari', LASTNAME: 'Hansen', EMAIL: 'kari@example.com' }, at), ParentActorType: 'Customer', ParentErpKey: '17' },
+    ]
+    options.seed?.(rows)
+    const actors = new Map<string, Map<string, ErpActor>>(Object.keys(FIELDS).map((type) => [type, new Map()]))
+    let nextKey = 1
+    for (const row of rows) {
+      actors.get(row.ActorType)?.set(row.ErpKey, row)
+      nextKey = Math.max(nextKey, Number(row.ErpKey) + 1 || 0)
+    }
+    return { actors, nextKey }
+  }
+
+  function table(connection: Connection, actorType: string): Map<string, ErpActor> {
+    let dataset = datasets.get(connection.id)
+    if (!dataset) {
+      // The server restarted since the save: start again from the seed.
+      dataset = seed()
+      datasets.set(connection.id, dataset)
+    }
+    const rows = dataset.actors.get(actorType)
+    if (!rows) throw invalidRequest(`This connector has no ${actorType} actors. It supports ${Object.keys(FIELDS).join(', ')}.`)
+    return rows
+  }
+
+  function project(rows: Iterable<ErpActor>, fieldKeys: string[]): ActorsResult {
+    return { Actors: [...rows].map((row) => pick(row, fieldKeys)) }
+  }
+
+  const name = options.name ?? 'Memory'
+  return {
+    name,
+    dataset: (id) => datasets.get(id),
+    async getConfigData() {
+      return {
+        FieldMetaDataObjects: [
+          { FieldKey: 'Dataset', DisplayName: 'US:"Data set";NO:"Datasett"', FieldType: 'Text', DefaultValue: 'demo', Rank: 1 },
+          { FieldKey: 'DefaultGroup', DisplayName: 'Default customer group', FieldType: 'List', ListName: 'CustomerGroup', DefaultValue: '1', Rank: 2 },
+        ],
+      }
+    },
+    async testConfigData(_ctx, config) {
+      return checkDataset(config)
+    },
+    async saveConnection(_ctx, connection) {
+      const check = checkDataset(connection.config)
+      if (check.State === 'Error') return check
+      datasets.set(connection.id, seed(connection.config.get('Dataset') === 'empty'))
+      return {}
+    },
+    async testConnection() {
+      return {}
+    },
+    async deleteConnection(_ctx, connection) {
+      datasets.delete(connection.id)
+      return {}
+    },
+    async getSupportedActorTypes() {
+      return { Items: Object.keys(FIELDS) }
+    },
+    async getSupportedActorTypeFields(_ctx, _connection, actorType) {
+      return { FieldMetaDataObjects: fieldsOf(actorType).map((f, i) => ({ ...f, Rank: i + 1 })) }
+    },
+    async getSearchableFields(_ctx, _connection, actorType) {
+      return { Items: fieldsOf(actorType).map((f) => f.FieldKey) }
+    },
+    async getActors(_ctx, connection, actorType, erpKeys, fieldKeys) {
+      const rows = table(connection, actorType)
+      return project(erpKeys.flatMap((k) => rows.get(k) ?? []), fieldKeys)
+    },
+    async searchActors(_ctx, connection, actorType, searchText, fieldKeys) {
+      return project(search(table(connection, actorType).values(), searchText), fieldKeys)
+    },
+    async searchActorByParent(_ctx, connection, actorType, searchText, parentType, parentKey, fieldKeys) {
+      const rows = search(table(connection, actorType).values(), searchText)
+      return project(rows.filter((r) => r.ParentActorType === parentType && r.ParentErpKey === parentKey), fieldKeys)
+    },
+    async searchActorsAdvanced(_ctx, connection, actorType, restrictions, fieldKeys) {
+      const rows = [...table(connection, actorType).values()].filter((row) => restrictions.every((r) => matches(row, r)))
+      return project(rows, fieldKeys)
+    },
+    async createActor(_ctx, connection, input) {
+      const rows = table(connection, input.ActorType)
+      const missing = fieldsOf(input.ActorType).find((f) => f.Access === 'Mandatory' && !input.FieldValues.get(f.FieldKey))
+      if (missing) throw invalidRequest(`The field ${missing.FieldKey} is mandatory for ${input.ActorType}.`)
+      const dataset = datasets.get(connection.id)!
+      const key = String(dataset.nextKey++)
+      const values: FieldValues = new Map([...input.FieldValues].filter(([k]) => writable(input.ActorType, k)))
+      if (input.ActorType === 'Customer') values.set('CustNo', `[I:${key}]`)
+      const row: ErpActor = { ...input, ErpKey: key, FieldValues: values, LastModified: stamp() }
+      rows.set(key, row)
+      return { Actor: row }
+    },
+    async saveActors(_ctx, connection, inputs) {
+      // All or nothing: check every actor before changing any.
+      const updates = inputs.map((input) => {
+        const row = table(connection, input.ActorType).get(input.ErpKey)
+        if (!row) throw new ConnectorFailure(ErrorCode.InvalidRequest, `There is no ${input.ActorType} with ErpKey "${input.ErpKey}".`)
+        return { row, input }
+      })
+      const at = stamp()
+      return {
+        Actors: updates.map(({ row, input }) => {
+          for (const [k, v] of input.FieldValues) if (writable(input.ActorType, k)) row.FieldValues.set(k, v)
+          row.LastModified = at
+          return { ...row, FieldValues: new Map(row.FieldValues) }
+        }),
+      }
+    },
+    async getList(_ctx, _connection, listName) {
+      return { ListItems: new Map(listOf(listName)) }
+    },
+    async getListItems(_ctx, _connection, listName, keys) {
+      const items = new Map(listOf(listName))
+      return { ListItems: new Map(keys.filter((k) => items.has(k)).map((k) => [k, items.get(k)!])) }
+    },
+    async getActorsByTimestamp(_ctx, connection, updatedOnOrAfter, actorType, fieldKeys) {
+      const since = Date.parse(updatedOnOrAfter.endsWith('Z') || !/T/.test(updatedOnOrAfter) ? updatedOnOrAfter : `${updatedOnOrAfter}Z`)
+      if (Number.isNaN(since)) throw invalidRequest(`UpdatedOnOrAfter "${updatedOnOrAfter}" is not an ISO date-time.`)
+      return project([...table(connection, actorType).values()].filter((r) => Date.parse(r.LastModified) >= since), fieldKeys)
+    },
+  }
+}
+
+/** Dataset is optional: "demo" (the default) seeds a few actors, "empty" none. */
+function checkDataset(config: ReadonlyMap<string, string | null>): Result {
+  const dataset = config.get('Dataset') ?? 'demo'
+  if (dataset === 'demo' || dataset === 'empty') return {}
+  return { State: 'Error', UserExplanation: `Dataset "${dataset}" does not exist: use demo or empty.` }
+}
+
+function actor(type: string, key: string, values: Record<string, string>, at: string): ErpActor {
+  return { ActorType: type, ErpKey: key, FieldValues: new Map(Object.entries(values)), LastModified: at, ParentActorType: 'Unknown', ParentErpKey: '' }
+}
+
+function fieldsOf(actorType: string): Field[] {
+  const fields = FIELDS[actorType]
+  if (!fields) throw invalidRequest(`This connector has no ${actorType} actors. It supports ${Object.keys(FIELDS).join(', ')}.`)
+  return fields
+}
+
+function writable(actorType: string, key: string): boolean {
+  return fieldsOf(actorType).some((f) => f.FieldKey === key && f.Access !== 'ReadOnly')
+}
+
+function listOf(listName: string): Array<[string, string]> {
+  const list = LISTS[listName]
+  if (!list) throw invalidRequest(`There is no list named "${listName}". Lists: ${Object.keys(LISTS).join(', ')}.`)
+  return list
+}
+
+function pick(row: ErpActor, fieldKeys: string[]): ErpActor {
+  const values: FieldValues = new Map()
+  for (const key of fieldKeys) if (row.FieldValues.has(key)) values.set(key, row.FieldValues.get(key)!)
+  return { ...row, FieldValues: values }
+}
+
+function compareNumbers(value: string, restriction: SearchRestriction): boolean {
+  const number = (text: string) => {
+    try {
+      return parseDoubleValue(text)
+    } catch {
+      return undefined
+    }
+  }
+  const actual = number(value)
+  const [low, high] = restriction.values.map(number)
+  if (actual === undefined || low === undefined) return false
+  switch (restriction.operator) {
+    case '>':
+      return actual > low
+    case '<':
+      return actual < low
+    case '>=':
+      return actual >= low
+    case '<=':
+      return actual <= low
+    case '!=':
+      return actual !== low
+    default:
+      return high !== undefined && actual >= low && actual <= high
+  }
+}
+
+function search(rows: Iterable<ErpActor>, text: string): ErpActor[] {
+  const needle = text.toLowerCase()
+  return [...rows].filter((r) => [...r.FieldValues.values()].some((v) => v?.toLowerCase().includes(needle)))
+}
+
+function matches(row: ErpActor, restriction: SearchRestriction): boolean {
+  const value =
+    restriction.fieldKey === 'ParentErpKey'
+      ? row.ParentErpKey
+      : restriction.fieldKey === 'ParentActorType'
+        ? row.ParentActorType
+        : (row.FieldValues.get(restriction.fieldKey) ?? '')
+  const [first = ''] = restriction.values.map((v) => v.toLowerCase())
+  const text = value.toLowerCase()
+  switch (restriction.operator) {
+    case '=':
+      return text === first
+    case 'isnot':
+      return text !== first
+    case 'begins':
+      return text.startsWith(first)
+    case 'contains':
+      return text.includes(first)
+    case 'oneof':
+      return restriction.values.includes(value)
+    case 'notoneof':
+      return !restriction.values.includes(value)
+    case '>':
+    case '<':
+    case '>=':
+    case '<=':
+    case '!=':
+    case 'between':
+      return compareNumbers(value, restriction)
+    default:
+      throw invalidRequest(`The operator "${restriction.operator}" is not supported by the Memory connector.`)
+  }
+}
