@@ -65,6 +65,7 @@ export const ActionBodyMismatch = fault(
   's:Client',
   'The SOAPAction names operation %s, which takes the body element %s, but the body holds %s. Send the SOAPAction that fits the body.',
 )
+export const BadHttpRequest = fault('SOAP_BAD_HTTP_REQUEST', 's:Client', 'The HTTP request could not be read: %s')
 export const InvalidRequestValue = fault('SOAP_INVALID_REQUEST_VALUE', 's:Client', 'The request has an invalid value at %s')
 export const InternalError = fault(
   'SOAP_INTERNAL_ERROR',

@@ -90,9 +90,11 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendFault(reply, new errors.BodyTooLarge(bodyLimit))
-    if (error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return sendFault(reply, new errors.MalformedXml(error.message))
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return sendFault(reply, new errors.UnsupportedContentType(request.headers['content-type'] || '(none)'))
+    }
     if (error.statusCode !== undefined && error.statusCode < 500 && !(error.code ?? '').startsWith('SOAP_')) {
-      return sendFault(reply, new errors.MalformedXml(error.message))
+      return sendFault(reply, new errors.BadHttpRequest(error.message))
     }
     return sendFault(reply, error.code?.startsWith('SOAP_') ? error : internal(request, error))
   })
