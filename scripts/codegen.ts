@@ -443,6 +443,7 @@ function emitService(model: Model): string {
       `      name: '${o.name}',`,
       `      soapAction: '${o.soapAction}',`,
       `      requestElement: '${o.request}',`,
+      `      takesParameters: ${hasParts(model.wrappers.get(o.request)!)},`,
       `      responseElement: '${o.response}',`,
       `      readRequest: (el) => C.read${o.request}(el, '${o.request}'),`,
       `      writeResponse: (v) => '<${o.response} ' + C.WRAPPER_NAMESPACES + '>' + C.write${o.response}(v) + '</${o.response}>',`,
@@ -451,6 +452,10 @@ function emitService(model: Model): string {
   }
   out.push(`  },`, `}`, '')
   return out.join('\n')
+}
+
+function hasParts(wrapper: ComplexType): boolean {
+  return wrapper.shape.kind !== 'struct' || wrapper.shape.members.length > 0
 }
 
 function sorted<T extends { ns: string; name: string }>(map: Map<string, T>): T[] {

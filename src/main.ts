@@ -2,15 +2,17 @@
  * `npm start`: reads the configuration, opens and migrates the connection database, and serves the endpoint
  * until SIGTERM or SIGINT.
  */
-import path from 'node:path'
-import { ConfigError, loadConfig } from './config.js'
-import { migrateToLatest, openDatabase } from './connections/database.js'
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+import type { FastifyInstance } from 'fastify'
+import { ConfigError, loadConfig, type AppConfig } from './config.js'
+import { migrateToLatest } from './connections/database.js'
+import { openConfiguredDatabase } from './connections/from-config.js'
 import { SecretBox } from './connections/secrets.js'
 import { SqlConnectionStore } from './connections/sql-store.js'
-import { createMemoryConnector } from './connectors/memory.js'
+import { shippedConnectors } from './connectors/registry.js'
 import { buildServer, ENDPOINT_PATH } from './server.js'
 
-let config
+let config: AppConfig
 try {
   config = loadConfig(process.env)
 } catch (error) {
@@ -19,16 +21,15 @@ try {
   process.exit(2)
 }
 
-const database = await openDatabase({
-  databaseUrl: config.databaseUrl,
-  embeddedDir: path.join(config.dataDir, 'db'),
-  onPoolError: (error) => app?.log.warn({ err: error }, 'the database connection pool lost a connection'),
-})
+let app: FastifyInstance | undefined
+const database = await openConfiguredDatabase(config, (error) =>
+  app?.log.warn({ err: error }, 'the database connection pool lost a connection; it reconnects on the next call'),
+)
 await migrateToLatest(database.db)
 const store = new SqlConnectionStore(database, { secrets: config.secretKey && new SecretBox(config.secretKey) })
 
-const app = await buildServer({
-  connectors: [createMemoryConnector()],
+app = await buildServer({
+  connectors: shippedConnectors({ dataDir: config.dataDir }),
   store,
   bodyLimit: config.bodyLimit,
   maxDepth: config.maxDepth,
@@ -39,19 +40,29 @@ if (!config.secretKey) {
   app.log.warn('CONNECTION_SECRET_KEY is not set: Password values of connections are stored as received. See README, "Secrets at rest".')
 }
 
+// psql access to the embedded database, for inspection (see README): same engine, so read-only use only.
+let socket: PGLiteSocketServer | undefined
+if (database.embedded && config.embeddedDbPort !== undefined) {
+  socket = new PGLiteSocketServer({ db: database.embedded, host: '127.0.0.1', port: config.embeddedDbPort })
+  await socket.start()
+  app.log.info(`embedded database open to psql: psql -h 127.0.0.1 -p ${config.embeddedDbPort} -U postgres postgres`)
+}
+
 let closing = false
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (closing) return
     closing = true
     app.log.info({ signal }, 'shutting down: finishing calls in progress')
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed')
-        process.exit(1)
-      },
-    )
+    Promise.resolve(socket?.stop())
+      .then(() => app.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          app.log.error({ err: error }, 'shutdown failed')
+          process.exit(1)
+        },
+      )
   })
 }
 

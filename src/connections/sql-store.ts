@@ -96,6 +96,47 @@ export class SqlConnectionStore implements ConnectionStore {
     await this.database.db.destroy()
   }
 
+  /**
+   * Re-seals every stored secret with `next` in one transaction (deleted connections too): values sealed before
+   * are opened with `previous`, and plain values of Password fields are sealed for the first time.
+   */
+  async resealSecrets(
+    next: SecretBox,
+    previous: SecretBox | undefined,
+    passwordFieldsOf: (connectorName: string) => ReadonlySet<string> | undefined,
+  ): Promise<{ connections: number; resealed: number; sealed: number }> {
+    return this.database.db.transaction().execute(async (trx) => {
+      const rows = await trx.selectFrom('connections').select(['id', 'connector_name', 'config']).forUpdate().execute()
+      let resealed = 0
+      let sealed = 0
+      for (const row of rows) {
+        const secretFields = passwordFieldsOf(row.connector_name)
+        const config: Record<string, StoredValue> = {}
+        let changed = false
+        for (const [key, value] of Object.entries(row.config)) {
+          if (value !== null && typeof value === 'object') {
+            if (!previous) throw new Error(`Connection ${row.id} has sealed values: give the key they were sealed with as CONNECTION_SECRET_KEY_OLD`)
+            config[key] = { encrypted: next.seal(previous.open(value.encrypted)) }
+            resealed++
+            changed = true
+          } else if (typeof value === 'string' && secretFields?.has(key)) {
+            config[key] = { encrypted: next.seal(value) }
+            sealed++
+            changed = true
+          } else config[key] = value
+        }
+        if (changed) {
+          await trx
+            .updateTable('connections')
+            .set({ config: JSON.stringify(config) as unknown as Record<string, StoredValue> })
+            .where('id', '=', row.id)
+            .execute()
+        }
+      }
+      return { connections: rows.length, resealed, sealed }
+    })
+  }
+
   private reveal(value: StoredValue): string | null {
     if (value === null || typeof value === 'string') return value
     if (!this.options.secrets) {

@@ -6,7 +6,6 @@
  * Results use the wire names (`State`, `Actors`, ...). `IsOk` is optional and always made consistent with `State`
  * by the host; a thrown error becomes the `State=Error` result SuperOffice's own host would send.
  */
-import type { FastifyBaseLogger } from 'fastify'
 import type * as T from '../../generated/types.js'
 
 /** FieldKey to encoded value (contract section 9), in the order received. */
@@ -37,8 +36,16 @@ export interface SearchRestriction {
   values: string[]
 }
 
+/** The slice of a pino/Fastify logger a connector may use (console works too). */
+export interface ConnectorLogger {
+  debug(details: object | string, message?: string): void
+  info(details: object | string, message?: string): void
+  warn(details: object | string, message?: string): void
+  error(details: object | string, message?: string): void
+}
+
 export interface CallContext {
-  log: FastifyBaseLogger
+  log: ConnectorLogger
 }
 
 export type Outcome = Omit<T.ConnectorResultBase, 'IsOk'> & { IsOk?: boolean }

@@ -119,10 +119,7 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
       const connection: Connection = { id, connectorName: connector.name, config: request.ConnectionInfo ?? new Map() }
       const result = finish(await connector.saveConnection(context(soap), connection))
       if (result.State === 'Error') return result
-      const config = await connector.getConfigData(context(soap))
-      const secretFields = new Set(
-        (config.FieldMetaDataObjects ?? []).filter((f) => f.FieldType === 'Password' && f.FieldKey).map((f) => f.FieldKey!),
-      )
+      const secretFields = await passwordFields(connector, context(soap))
       try {
         await store.save(connection, { secretFields })
       } catch (error) {
@@ -255,6 +252,12 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
       }
     },
   }
+}
+
+/** The configuration keys a connector declares as Password fields: secrets to seal at rest and never log. */
+export async function passwordFields(connector: ErpConnector, ctx: CallContext): Promise<Set<string>> {
+  const config = await connector.getConfigData(ctx)
+  return new Set((config.FieldMetaDataObjects ?? []).filter((f) => f.FieldType === 'Password' && f.FieldKey).map((f) => f.FieldKey!))
 }
 
 /**
