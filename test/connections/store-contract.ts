@@ -1,0 +1,144 @@
+/**
+ * The connection store's behaviour, run unchanged against real PostgreSQL and the embedded engine
+ * (store.postgres.test.ts, store.embedded.test.ts).
+ */
+import { randomUUID } from 'node:crypto'
+import { sql } from 'kysely'
+import type { Test } from 'tap'
+import { migrateDown, migrateToLatest, type Database } from '../../src/connections/database.js'
+import { SecretBox } from '../../src/connections/secrets.js'
+import { SqlConnectionStore } from '../../src/connections/sql-store.js'
+import type { Connection } from '../../src/connector/connector.js'
+
+export interface StoreFixture {
+  database: Database
+  /** Closes the database and opens it again from disk (a server restart). */
+  reopen(): Promise<Database>
+}
+
+const connection = (id: string, config: Array<[string, string | null]>, connectorName = 'Memory'): Connection => ({
+  id,
+  connectorName,
+  config: new Map(config),
+})
+
+async function raw(database: Database, id: string) {
+  return database.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
+}
+
+export async function storeContract(t: Test, fixture: StoreFixture): Promise<void> {
+  let database = fixture.database
+  let store = new SqlConnectionStore(database)
+
+  await t.test('save, find, overwrite, delete, find fails, save revives', async (t) => {
+    const id = randomUUID()
+    await store.save(connection(id, [['Filename', 'a.xlsx']]))
+    t.same((await store.find(id))?.config, new Map([['Filename', 'a.xlsx']]))
+    const created = (await raw(database, id)).created_at
+    await store.save(connection(id, [['Filename', 'b.xlsx']], 'Other'))
+    const overwritten = await store.find(id)
+    t.same([overwritten?.connectorName, overwritten?.config], ['Other', new Map([['Filename', 'b.xlsx']])])
+    t.equal(await store.delete(id), true)
+    t.equal(await store.find(id), undefined, 'a deleted connection is not found')
+    t.equal(await store.delete(id), false, 'deleting twice reports nothing deleted')
+    const kept = await raw(database, id)
+    t.ok(kept.deleted_at, 'the row is kept, marked deleted, for audit')
+    await store.save(connection(id, [['Filename', 'c.xlsx']]))
+    const revived = await raw(database, id)
+    t.equal(revived.deleted_at, null, 'saving again revives it')
+    t.same(revived.created_at, created, 'created_at is the first save')
+    t.ok(revived.updated_at >= created)
+    t.same((await store.find(id))?.config, new Map([['Filename', 'c.xlsx']]))
+    t.equal(await store.find(randomUUID()), undefined, 'an unknown id is not found')
+  })
+
+  await t.test('configuration comes back exactly as received: order, nulls, Unicode', async (t) => {
+    const id = randomUUID()
+    const config: Array<[string, string | null]> = [
+      ['10', 'ten'],
+      ['2', 'two'],
+      ['Filename', '  spaced 😀 \r\n '],
+      ['Note', null],
+      ['a', ''],
+    ]
+    await store.save(connection(id, config))
+    t.same([...(await store.find(id))!.config], config)
+    const row = await raw(database, id)
+    t.same(row.config, { '10': 'ten', '2': 'two', Filename: '  spaced 😀 \r\n ', Note: null, a: '' }, 'an operator sees a plain JSON object')
+  })
+
+  await t.test('50 concurrent saves of one GUID leave one row holding one whole configuration', async (t) => {
+    const id = randomUUID()
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        store.save(connection(id, [['Filename', `f${i}.xlsx`], ['Twin', `f${i}.xlsx`], [`Only${i}`, String(i)]])),
+      ),
+    )
+    const rows = await database.db.selectFrom('connections').select('id').where('id', '=', id).execute()
+    t.equal(rows.length, 1)
+    const config = (await store.find(id))!.config
+    const filename = config.get('Filename')!
+    const i = /^f(\d+)\.xlsx$/.exec(filename)![1]
+    t.same([...config], [['Filename', filename], ['Twin', filename], [`Only${i}`, i]], 'no mix of two saves')
+  })
+
+  await t.test('Password values are sealed at rest when a key is set', async (t) => {
+    const box = new SecretBox(Buffer.alloc(32, 1))
+    const sealing = new SqlConnectionStore(database, { secrets: box })
+    const id = randomUUID()
+    await sealing.save(connection(id, [['User', 'erp'], ['Password', 'hunter2'], ['Empty', null]]), { secretFields: new Set(['Password', 'Empty']) })
+    const row = await raw(database, id)
+    t.equal(row.config.User, 'erp')
+    t.match(row.config.Password, { encrypted: /^v1:[0-9a-f]{8}:/ })
+    t.notMatch(JSON.stringify(row.config), /hunter2/, 'the secret is not in the row')
+    t.equal(row.config.Empty, null)
+    t.same([...(await sealing.find(id))!.config], [['User', 'erp'], ['Password', 'hunter2'], ['Empty', null]])
+    await t.rejects(store.find(id), /encrypted, but CONNECTION_SECRET_KEY is not set/, 'no key: a clear error')
+    const other = new SqlConnectionStore(database, { secrets: new SecretBox(Buffer.alloc(32, 2)) })
+    await t.rejects(other.find(id), /sealed with key [0-9a-f]{8}, but the configured key is [0-9a-f]{8}/)
+
+    const next = new SecretBox(Buffer.alloc(32, 3))
+    const plainId = randomUUID()
+    await store.save(connection(plainId, [['Password', 'plain-before-key']], 'Memory'))
+    const counts = await sealing.resealSecrets(next, box, (name) => (name === 'Memory' ? new Set(['Password']) : undefined))
+    t.ok(counts.resealed >= 1 && counts.sealed >= 1)
+    const rotated = new SqlConnectionStore(database, { secrets: next })
+    t.equal((await rotated.find(id))!.config.get('Password'), 'hunter2', 'readable with the new key')
+    t.equal((await rotated.find(plainId))!.config.get('Password'), 'plain-before-key')
+    t.match((await raw(database, plainId)).config.Password, { encrypted: /^v1:/ }, 'a value stored before the key existed is now sealed')
+    await t.rejects(sealing.find(id), /sealed with key/, 'the old key no longer opens it')
+  })
+
+  await t.test('each use is recorded: when, how it ended, and the last error', async (t) => {
+    const id = randomUUID()
+    await store.save(connection(id, [['Filename', 'x.xlsx']]))
+    t.equal((await raw(database, id)).last_used_at, null)
+    await store.recordUse(id, { state: 'Error', errorCode: 'EX', explanation: 'Exception in ERP Connector: boom' })
+    const failed = await raw(database, id)
+    t.same([failed.last_state, failed.last_error], ['Error', 'EX: Exception in ERP Connector: boom'])
+    t.ok(failed.last_used_at && failed.last_error_at)
+    await store.recordUse(id, { state: 'Ok', errorCode: '', explanation: '' })
+    const ok = await raw(database, id)
+    t.equal(ok.last_state, 'Ok')
+    t.equal(ok.last_error, 'EX: Exception in ERP Connector: boom', 'the last error stays for the operator')
+  })
+
+  await t.test('health', async (t) => {
+    t.match(await store.health(), { ok: true, backend: database.backend })
+  })
+
+  await t.test('a saved connection survives a restart', async (t) => {
+    const id = randomUUID()
+    await store.save(connection(id, [['Filename', 'kept.xlsx']]))
+    database = await fixture.reopen()
+    store = new SqlConnectionStore(database)
+    t.same((await store.find(id))?.config, new Map([['Filename', 'kept.xlsx']]))
+  })
+
+  await t.test('migrations go down and up again', async (t) => {
+    await migrateDown(database.db)
+    await t.rejects(sql`select 1 from connections`.execute(database.db), /connections/)
+    await migrateToLatest(database.db)
+    t.equal(await store.find(randomUUID()), undefined, 'the table is back')
+  })
+}
