@@ -10,7 +10,7 @@ import { readXml, type XmlElement } from '../../src/soap/xml.js'
 export const TNS = 'http://www.superoffice.net/EIS/Connector/1.0'
 export const ARRAYS = 'http://schemas.microsoft.com/2003/10/Serialization/Arrays'
 export const SOAP_ENV = 'http://schemas.xmlsoap.org/soap/envelope/'
-export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/wcf-requests')
+export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/wcf-requests')
 export const FIXTURE_GUID = '3aef3af6-8642-4fc1-8dc9-4e08bd76a6bf'
 
 export function action(operation: string): string {

@@ -1,0 +1,89 @@
+// `npm start` as a person runs it: embedded database, one log line per call, the README's psql command, graceful
+// stop on SIGTERM, the connection still there after a restart, and a clear refusal of bad configuration.
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { PROJECT_ROOT } from '../src/server.js'
+import { call, child, saveConnectionBody, TNS } from './helpers/soap.js'
+
+const TSX = path.join(PROJECT_ROOT, 'node_modules/.bin/tsx')
+const dataDir = mkdtempSync(path.join(tmpdir(), 'erp-main-'))
+t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
+
+async function freePort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+interface Running {
+  process: ChildProcess
+  endpoint: string
+  lines: Array<Record<string, unknown>>
+}
+
+async function start(env: Record<string, string>): Promise<Running> {
+  const process_ = spawn(TSX, ['src/main.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, PORT: '0', DATA_DIR: dataDir, ...env } })
+  const lines: Array<Record<string, unknown>> = []
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    process_.on('exit', (code) => reject(new Error(`the server exited with ${code}`)))
+    createInterface({ input: process_.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>
+      lines.push(entry)
+      const ready = /give SuperOffice (\S+)/.exec(String(entry.msg))
+      if (ready) resolve(ready[1]!)
+    })
+  })
+  return { process: process_, endpoint, lines }
+}
+
+function stop(running: Running): Promise<number | null> {
+  return new Promise((resolve) => {
+    running.process.on('exit', (code) => resolve(code))
+    running.process.kill('SIGTERM')
+  })
+}
+
+const guid = randomUUID()
+const testConnection = `<RequestBase xmlns="${TNS}"><ConnectionGuid>${guid}</ConnectionGuid></RequestBase>`
+
+t.test('first start: save a connection, read it with the README psql command, stop cleanly', async (t) => {
+  const port = await freePort()
+  const running = await start({ EMBEDDED_DB_PORT: String(port) })
+  t.match(running.endpoint, /^http:\/\/127\.0\.0\.1:\d+\/ErpConnectorWS\.svc$/)
+  t.ok(running.lines.some((l) => /CONNECTION_SECRET_KEY is not set/.test(String(l.msg))), 'warns once about the missing key')
+  await call(running.endpoint, 'WSSaveConnection', saveConnectionBody(guid))
+  t.equal(child(await call(running.endpoint, 'WSTestConnection', testConnection), 'State').text, 'Ok')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const logged = running.lines.find((l) => l.operation === 'WSTestConnection')
+  t.match(logged, { operation: 'WSTestConnection', connectionGuid: guid, state: 'Ok', durationMs: Number })
+
+  const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8')
+  const command = /^psql -h 127\.0\.0\.1 -p 5433 -U postgres postgres -c "([^"]+)"$/m.exec(readme)
+  t.ok(command, 'the README has the embedded psql command')
+  const { stdout } = await promisify(execFile)('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'postgres', '-c', command![1]!], { timeout: 20_000 })
+  t.match(stdout, guid)
+  t.match(stdout, /Memory .*\| Ok /)
+
+  t.equal(await stop(running), 0, 'SIGTERM: exits 0 after finishing')
+})
+
+t.test('after a restart the connection is still known', async (t) => {
+  const running = await start({})
+  t.teardown(() => stop(running))
+  t.equal(child(await call(running.endpoint, 'WSTestConnection', testConnection), 'State').text, 'Ok')
+})
+
+t.test('bad configuration: a clear message and exit code 2', async (t) => {
+  const result = await promisify(execFile)(TSX, ['src/main.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, PORT: 'http', DATABASE_URL: 'mysql://x' } }).catch((e: { code: number; stderr: string }) => e)
+  t.equal((result as { code: number }).code, 2)
+  t.match((result as { stderr: string }).stderr, /PORT="http" is not valid[\s\S]*DATABASE_URL is not valid/)
+})
