@@ -55,6 +55,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(store.ok ? 200 : 503).send({ status: store.ok ? 'ok' : 'degraded', store })
   })
   app.addHook('onClose', async () => {
+    for (const connector of options.connectors) await connector.close?.()
     await options.store.close()
   })
   return app

@@ -13,6 +13,8 @@ export interface SqlConnectionStoreOptions {
 }
 
 export class SqlConnectionStore implements ConnectionStore {
+  private readonly localLocks = new Map<string, Promise<void>>()
+
   constructor(
     private readonly database: Database,
     private readonly options: SqlConnectionStoreOptions = {},
@@ -80,6 +82,31 @@ export class SqlConnectionStore implements ConnectionStore {
       })
       .where('id', '=', id)
       .execute()
+  }
+
+  async exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
+    // Callers in this process queue here first, so that one process holds at most one database connection per key.
+    const previous = this.localLocks.get(key) ?? Promise.resolve()
+    let release!: () => void
+    const mine = new Promise<void>((resolve) => (release = resolve))
+    const tail = previous.then(() => mine)
+    this.localLocks.set(key, tail)
+    await previous
+    try {
+      // The embedded engine belongs to this process alone, so the local queue is the whole lock there.
+      if (this.database.backend !== 'postgres') return await work()
+      return await this.database.db.connection().execute(async (connection) => {
+        await sql`select pg_advisory_lock(hashtextextended(${key}, 0))`.execute(connection)
+        try {
+          return await work()
+        } finally {
+          await sql`select pg_advisory_unlock(hashtextextended(${key}, 0))`.execute(connection)
+        }
+      })
+    } finally {
+      release()
+      if (this.localLocks.get(key) === tail) this.localLocks.delete(key)
+    }
   }
 
   async health(): Promise<StoreHealth> {

@@ -19,6 +19,11 @@ export interface ConnectionStore {
   delete(id: string): Promise<boolean>
   /** Note that a call used the connection, and how it ended. */
   recordUse(id: string, outcome: CallOutcome): Promise<void>
+  /**
+   * Runs `work` while no other holder of the same key runs, in this process or in another process sharing the
+   * database. The lock is released when `work` settles.
+   */
+  exclusive<T>(key: string, work: () => Promise<T>): Promise<T>
   /** Whether the store answers, for /healthz; never throws. */
   health(): Promise<StoreHealth>
   close(): Promise<void>

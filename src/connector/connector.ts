@@ -46,6 +46,11 @@ export interface ConnectorLogger {
 
 export interface CallContext {
   log: ConnectorLogger
+  /**
+   * Runs `work` while no other call holding the same key runs, in this process or in any other process sharing
+   * the connection database: for read-modify-write of a shared resource (a file, an ERP record).
+   */
+  exclusive<T>(key: string, work: () => Promise<T>): Promise<T>
 }
 
 export type Outcome = Omit<T.ConnectorResultBase, 'IsOk'> & { IsOk?: boolean }
@@ -72,6 +77,8 @@ export type ListItemsResult = Result<{ ListItems: Map<string, string | null> }>
  */
 export interface ErpConnector {
   readonly name: string
+  /** Release what the connector holds (workers, files, pools) when the server stops. */
+  close?(): Promise<void>
   getConfigData(ctx: CallContext): Promise<FieldsResult>
   /** Check a configuration without storing anything. */
   testConfigData(ctx: CallContext, config: ReadonlyMap<string, string | null>): Promise<Result>

@@ -61,7 +61,21 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
   }
 
   function context(soap: SoapCallContext): CallContext {
-    return { log: soap.request.log }
+    return { log: soap.request.log, exclusive }
+  }
+
+  async function exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
+    let entered = false
+    try {
+      return await store.exclusive(key, () => {
+        entered = true
+        return work()
+      })
+    } catch (error) {
+      // Failing to take the lock is the database's fault; failing inside it is the work's.
+      if (entered) throw error
+      throw storeUnavailable(error instanceof Error ? error.message : String(error))
+    }
   }
 
   async function connectionFor(connector: ErpConnector, rawGuid: string | null | undefined): Promise<Connection> {

@@ -1,0 +1,436 @@
+/**
+ * The Excel ERP connector: each connection names an `.xlsx` workbook (under DATA_DIR/workbooks) that plays the
+ * ERP, in the layout described in workbook.ts. It is this project's counterpart of SuperOffice's SDK sample
+ * ExcelErpSyncConnector, and the model to copy for a connector to a real ERP: configuration checks, field
+ * metadata, reads from a cache, and all-or-nothing writes under a lock.
+ */
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import type * as T from '../../../generated/types.js'
+import type { CallContext, Connection, ErpActor, ErpConnector, FieldValues, Result } from '../../connector/connector.js'
+import { ConnectorFailure, ErrorCode, invalidRequest } from '../../connector/errors.js'
+import { serialToWallClock, type CellPatch, type RawCell } from './cells.js'
+import { checkWorkbookName, resolveWorkbookPath } from './paths.js'
+import { compileRestriction, containsText, type StoredValue } from './search.js'
+import { templateWorkbook } from './template.js'
+import { WorkbookFileError, WorkbookFiles } from './workbook-files.js'
+import {
+  decodeValue,
+  encodeCell,
+  generatedValue,
+  instantOf,
+  interpretWorkbook,
+  nextLastModified,
+  PARENT_KEY,
+  PARENT_TYPE,
+  type ActorRow,
+  type ActorSheet,
+  type ErpWorkbook,
+  type FieldSpec,
+} from './workbook.js'
+
+export const EXCEL_CONNECTOR_NAME = 'Excel'
+const DEFAULT_FILENAME = 'ErpClient.xlsx'
+
+/** Configuration lists, served for the all-zero GUID while SuperOffice Admin sets a connection up. */
+const CONFIG_LISTS: Record<string, Array<[string, string]>> = {
+  WriteMode: [
+    ['ReadWrite', 'US:"Read and write";NO:"Lese og skrive"'],
+    ['ReadOnly', 'US:"Read only";NO:"Kun lese"'],
+  ],
+}
+
+const CONFIG_FIELDS: T.FieldMetadataInfoWS[] = [
+  {
+    FieldKey: 'Filename',
+    DisplayName: 'US:"File name";NO:"Filnavn"',
+    DisplayDescription: 'US:"Workbook (.xlsx) in the workbooks folder of the server; created from a template if it does not exist";NO:"Arbeidsbok (.xlsx) i serverens workbooks-mappe; lages fra en mal om den ikke finnes"',
+    FieldType: 'Text',
+    Access: 'Mandatory',
+    DefaultValue: DEFAULT_FILENAME,
+    MaxLength: 255,
+    Rank: 1,
+  },
+  {
+    FieldKey: 'WriteMode',
+    DisplayName: 'US:"Changes from SuperOffice";NO:"Endringer fra SuperOffice"',
+    DisplayDescription: 'US:"Read only refuses creating and saving actors";NO:"Kun lese avviser oppretting og lagring"',
+    FieldType: 'List',
+    ListName: 'WriteMode',
+    Access: 'Normal',
+    DefaultValue: 'ReadWrite',
+    Rank: 2,
+  },
+]
+
+export interface ExcelConnectorOptions {
+  /** Workbooks live here; a connection's Filename is relative to it. */
+  workbooksDir: string
+  name?: string
+}
+
+/**
+ * @example
+ * const excel = createExcelConnector({ workbooksDir: path.join(dataDir, 'workbooks') })
+ */
+export function createExcelConnector(options: ExcelConnectorOptions): ErpConnector & { close(): Promise<void> } {
+  mkdirSync(options.workbooksDir, { recursive: true })
+  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+
+  interface Opened {
+    name: string
+    file: string
+    lockKey: string
+  }
+
+  async function locate(config: ReadonlyMap<string, string | null>): Promise<Opened> {
+    const name = checkWorkbookName(config.get('Filename'))
+    const file = await resolveWorkbookPath(options.workbooksDir, name)
+    return { name, file, lockKey: `excel:${name.toLowerCase()}` }
+  }
+
+  async function open(connection: Connection): Promise<{ book: ErpWorkbook; opened: Opened }> {
+    const opened = await locate(connection.config)
+    try {
+      return { book: await files.read(opened.file), opened }
+    } catch (error) {
+      throw explainFileError(error, opened.name)
+    }
+  }
+
+  async function sheetOf(connection: Connection, actorType: string): Promise<{ book: ErpWorkbook; sheet: ActorSheet; opened: Opened }> {
+    const { book, opened } = await open(connection)
+    return { book, sheet: actorSheet(book, actorType), opened }
+  }
+
+  function writable(connection: Connection): void {
+    if ((connection.config.get('WriteMode') ?? 'ReadWrite') === 'ReadOnly') {
+      throw invalidRequest('This connection is read only (WriteMode): actors cannot be created or saved. Change it in SuperOffice Admin.')
+    }
+  }
+
+  return {
+    name: options.name ?? EXCEL_CONNECTOR_NAME,
+    close: () => files.close(),
+
+    async getConfigData() {
+      return { FieldMetaDataObjects: CONFIG_FIELDS }
+    },
+
+    async testConfigData(_ctx, config) {
+      const opened = await locate(config)
+      try {
+        const book = await files.read(opened.file)
+        return book.problems.length > 0 ? { State: 'Warning', UserExplanation: problemsText(opened.name, book) } : {}
+      } catch (error) {
+        if (error instanceof WorkbookFileError && error.reason === 'NOT_FOUND') {
+          return { State: 'OkWithInfo', UserExplanation: `${opened.name} does not exist yet; it will be created from the template when the connection is saved.` }
+        }
+        throw explainFileError(error, opened.name)
+      }
+    },
+
+    async saveConnection(ctx, connection) {
+      const opened = await locate(connection.config)
+      let created: boolean
+      try {
+        created = await files.create(ctx, opened.lockKey, opened.file, templateWorkbook())
+        if (!created) await files.read(opened.file)
+      } catch (error) {
+        throw explainFileError(error, opened.name)
+      }
+      return created ? { State: 'OkWithInfo', UserExplanation: `Created ${opened.name} from the template.` } : {}
+    },
+
+    async testConnection(_ctx, connection) {
+      const { book, opened } = await open(connection)
+      if (book.actorSheets.size === 0) return { State: 'Error', UserExplanation: `${opened.name} has no actor sheets (Customer, Supplier, Person, Project).` }
+      return book.problems.length > 0 ? { State: 'Warning', UserExplanation: problemsText(opened.name, book) } : {}
+    },
+
+    async deleteConnection() {
+      // The workbook is the ERP's data: it stays when SuperOffice forgets the connection.
+      return {}
+    },
+
+    async getSupportedActorTypes(_ctx, connection) {
+      const { book } = await open(connection)
+      return { Items: [...book.actorSheets.keys()] }
+    },
+
+    async getSupportedActorTypeFields(_ctx, connection, actorType) {
+      const { sheet } = await sheetOf(connection, actorType)
+      return {
+        FieldMetaDataObjects: sheet.fields.map((f, index) => ({
+          Access: f.access,
+          DefaultValue: '',
+          DisplayDescription: f.description,
+          DisplayName: f.displayName,
+          FieldKey: f.key,
+          FieldType: f.type,
+          ListName: f.listName,
+          MaxLength: f.maxLength,
+          Rank: index + 1,
+        })),
+      }
+    },
+
+    async getSearchableFields(_ctx, connection, actorType) {
+      const { sheet } = await sheetOf(connection, actorType)
+      return { Items: sheet.fields.filter((f) => f.searchable).map((f) => f.key) }
+    },
+
+    async getActors(_ctx, connection, actorType, erpKeys, fieldKeys) {
+      const { sheet } = await sheetOf(connection, actorType)
+      const rows = erpKeys.flatMap((key) => sheet.byKey.get(key) ?? [])
+      return project(sheet, actorType, rows, fieldKeys)
+    },
+
+    async searchActors(_ctx, connection, actorType, searchText, fieldKeys) {
+      const { sheet } = await sheetOf(connection, actorType)
+      const searchable = sheet.fields.filter((f) => f.searchable)
+      const rows = sheet.rows.filter((row) => searchable.some((f) => containsText(stored(row.cells[f.column]), searchText.trim())))
+      return project(sheet, actorType, rows, fieldKeys)
+    },
+
+    async searchActorByParent(_ctx, connection, actorType, searchText, parentType, parentKey, fieldKeys) {
+      const { sheet } = await sheetOf(connection, actorType)
+      const searchable = sheet.fields.filter((f) => f.searchable)
+      const rows = sheet.rows.filter(
+        (row) =>
+          row.parentType === parentType &&
+          row.parentKey === parentKey &&
+          searchable.some((f) => containsText(stored(row.cells[f.column]), searchText.trim())),
+      )
+      return project(sheet, actorType, rows, fieldKeys)
+    },
+
+    async searchActorsAdvanced(_ctx, connection, actorType, restrictions, fieldKeys) {
+      const { sheet } = await sheetOf(connection, actorType)
+      const tests = restrictions.map((r) => {
+        if (r.fieldKey === PARENT_KEY || r.fieldKey === PARENT_TYPE) {
+          const match = compileRestriction({ key: r.fieldKey, type: 'Text' }, r.operator, r.values)
+          return (row: ActorRow) => match(r.fieldKey === PARENT_KEY ? row.parentKey : row.parentType)
+        }
+        const field = sheet.fieldByKey.get(r.fieldKey)
+        if (!field) throw unknownField(sheet, [r.fieldKey])
+        if (!field.searchable) throw invalidRequest(`The field ${r.fieldKey} of ${sheet.name} is not searchable.`)
+        const match = compileRestriction({ key: field.key, type: field.type }, r.operator, r.values)
+        return (row: ActorRow) => match(stored(row.cells[field.column]))
+      })
+      return project(sheet, actorType, sheet.rows.filter((row) => tests.every((test) => test(row))), fieldKeys)
+    },
+
+    async createActor(ctx, connection, actor) {
+      writable(connection)
+      const { opened } = await sheetOf(connection, actor.ActorType)
+      return files.update(ctx, opened.lockKey, opened.file, (book) => {
+        const sheet = actorSheet(book, actor.ActorType)
+        const row = sheet.nextRow
+        const erpKey = String(Math.max(0, ...sheet.rows.map((r) => Number(r.erpKey)).filter(Number.isFinite)) + 1)
+        const patches = cellsFor(book, sheet, actor, row, 'create')
+        patches.push({ sheet: sheet.name, row, col: sheet.erpKeyColumn, value: erpKey })
+        patches.push({ sheet: sheet.name, row, col: sheet.lastModifiedColumn, value: nextLastModified(book) })
+        for (const field of sheet.fields) {
+          if (field.generated && field.access === 'ReadOnly') patches.push({ sheet: sheet.name, row, col: field.column, value: generatedValue(sheet, field) })
+        }
+        if (sheet.parentTypeColumn !== undefined && sheet.parentKeyColumn !== undefined && actor.ParentErpKey !== '') {
+          checkParent(book, actor)
+          patches.push({ sheet: sheet.name, row, col: sheet.parentTypeColumn, value: actor.ParentActorType })
+          patches.push({ sheet: sheet.name, row, col: sheet.parentKeyColumn, value: actor.ParentErpKey })
+        }
+        return {
+          patches,
+          answer: (written) => {
+            const stored = actorSheet(written, actor.ActorType)
+            return { Actor: toActor(stored, actor.ActorType, stored.byKey.get(erpKey)!, stored.fields.map((f) => f.key)) }
+          },
+        }
+      })
+    },
+
+    async saveActors(ctx, connection, actors) {
+      writable(connection)
+      if (actors.length === 0) return { Actors: [] }
+      const { opened } = await open(connection)
+      return files.update(ctx, opened.lockKey, opened.file, (book) => {
+        // Every actor is checked before any cell is set: one bad actor fails the request and changes nothing.
+        const stamp = nextLastModified(book)
+        const patches: CellPatch[] = []
+        const seen = new Set<string>()
+        for (const actor of actors) {
+          const sheet = actorSheet(book, actor.ActorType)
+          const row = sheet.byKey.get(actor.ErpKey)
+          if (!row) throw invalidRequest(`${actor.ActorType} ${actor.ErpKey === '' ? '(no ErpKey)' : actor.ErpKey} does not exist, so nothing was saved.`)
+          if (seen.has(`${sheet.name}\u0000${row.erpKey}`)) throw invalidRequest(`${actor.ActorType} ${actor.ErpKey} is in the request twice, so nothing was saved.`)
+          seen.add(`${sheet.name}\u0000${row.erpKey}`)
+          patches.push(...cellsFor(book, sheet, actor, row.row, 'save'))
+          patches.push({ sheet: sheet.name, row: row.row, col: sheet.lastModifiedColumn, value: stamp })
+        }
+        return {
+          patches,
+          answer: (written) => ({
+            Actors: actors.map((actor) => {
+              const sheet = actorSheet(written, actor.ActorType)
+              return toActor(sheet, actor.ActorType, sheet.byKey.get(actor.ErpKey)!, [...actor.FieldValues.keys()])
+            }),
+          }),
+        }
+      })
+    },
+
+    async getList(_ctx, connection, listName) {
+      return { ListItems: new Map(await listOf(connection, listName)) }
+    },
+
+    async getListItems(_ctx, connection, listName, keys) {
+      const items = await listOf(connection, listName)
+      const unknown = keys.filter((k) => !items.has(k))
+      const found = new Map(keys.filter((k) => items.has(k)).map((k): [string, string] => [k, items.get(k)!]))
+      if (unknown.length === 0) return { ListItems: found }
+      return {
+        State: 'Warning',
+        ErrorCode: ErrorCode.UnknownListItemId,
+        UserExplanation: `The list ${listName} has no item ${unknown.map((k) => `"${k}"`).join(', ')}.`,
+        ListItems: found,
+      }
+    },
+
+    async getActorsByTimestamp(_ctx, connection, updatedOnOrAfter, actorType, fieldKeys) {
+      const { sheet } = await sheetOf(connection, actorType)
+      const since = updatedOnOrAfter.trim() === '' ? -Infinity : instantOf(updatedOnOrAfter.trim())
+      if (since === undefined) {
+        throw invalidRequest(`UpdatedOnOrAfter "${updatedOnOrAfter}" is not a date-time: send a LastModified this connector returned, an ISO date-time, or [DT:MM/dd/yyyy HH:mm:ss.fffffff].`)
+      }
+      const rows = sheet.rows.filter((row) => (instantOf(row.lastModified) ?? -Infinity) >= since)
+      return project(sheet, actorType, rows, fieldKeys)
+    },
+  }
+
+  async function listOf(connection: Connection | null, listName: string): Promise<Map<string, string>> {
+    if (connection === null) {
+      const items = CONFIG_LISTS[listName]
+      if (!items) throw invalidRequest(`There is no configuration list named "${listName}". Lists: ${Object.keys(CONFIG_LISTS).join(', ')}.`)
+      return new Map(items)
+    }
+    const { book, opened } = await open(connection)
+    const items = book.lists.get(listName)
+    if (!items) {
+      throw invalidRequest(`${opened.name} has no list sheet named "${listName}" (a sheet with Key and Text columns). Lists: ${[...book.lists.keys()].join(', ') || 'none'}.`)
+    }
+    return items
+  }
+}
+
+function actorSheet(book: ErpWorkbook, actorType: string): ActorSheet {
+  const sheet = book.actorSheets.get(actorType)
+  if (!sheet) throw invalidRequest(`The workbook has no ${actorType} sheet. It has ${[...book.actorSheets.keys()].join(', ') || 'no actor sheets'}.`)
+  return sheet
+}
+
+function stored(cell: RawCell | undefined): StoredValue {
+  if (cell === undefined || cell === null) return null
+  return typeof cell === 'object' ? serialToWallClock(cell.serial) : cell
+}
+
+function unknownField(sheet: ActorSheet, keys: string[]): ConnectorFailure {
+  return new ConnectorFailure(
+    ErrorCode.UnknownFieldKey,
+    `${sheet.name} has no field ${keys.map((k) => `"${k}"`).join(', ')}. Its fields are ${sheet.fields.map((f) => f.key).join(', ')}.`,
+  )
+}
+
+/** Actors with only the requested fields; unknown field keys give a Warning naming them, with the rest returned. */
+function project(sheet: ActorSheet, actorType: string, rows: ActorRow[], fieldKeys: string[]): Result<{ Actors: T.ErpActorWS[] }> {
+  const unknown = fieldKeys.filter((k) => !sheet.fieldByKey.has(k))
+  const known = fieldKeys.filter((k) => sheet.fieldByKey.has(k))
+  const actors = rows.map((row) => toActor(sheet, actorType, row, known))
+  if (unknown.length === 0) return { Actors: actors }
+  const failure = unknownField(sheet, unknown)
+  return { State: 'Warning', ErrorCode: failure.code, UserExplanation: failure.userExplanation, Actors: actors }
+}
+
+function toActor(sheet: ActorSheet, actorType: string, row: ActorRow, fieldKeys: string[]): ErpActor {
+  const values: FieldValues = new Map()
+  for (const key of fieldKeys) {
+    const field = sheet.fieldByKey.get(key)
+    if (field) values.set(key, encodeCell(field, row.cells[field.column]))
+  }
+  return {
+    ActorType: actorType,
+    ErpKey: row.erpKey,
+    FieldValues: values,
+    LastModified: row.lastModified,
+    ParentActorType: row.parentType,
+    ParentErpKey: row.parentKey,
+  }
+}
+
+/** The cells an actor's field values set; checks every value, naming the actor and field of the first bad one. */
+function cellsFor(book: ErpWorkbook, sheet: ActorSheet, actor: ErpActor, row: number, mode: 'create' | 'save'): CellPatch[] {
+  const who = mode === 'create' ? `The new ${actor.ActorType}` : `${actor.ActorType} ${actor.ErpKey}`
+  const patches: CellPatch[] = []
+  const unknown = [...actor.FieldValues.keys()].filter((k) => !sheet.fieldByKey.has(k))
+  if (unknown.length > 0) {
+    const failure = unknownField(sheet, unknown)
+    throw new ConnectorFailure(failure.code, `${who} was not ${mode === 'create' ? 'created' : 'saved'}: ${failure.userExplanation}`)
+  }
+  for (const [key, value] of actor.FieldValues) {
+    const field = sheet.fieldByKey.get(key)!
+    // Read-only fields belong to the ERP; SuperOffice may send them back, and they are left as they are.
+    if (field.access === 'ReadOnly') continue
+    let cell: RawCell
+    try {
+      cell = decodeValue(field, value, book.lists)
+    } catch (error) {
+      throw invalidRequest(`${who} was not ${mode === 'create' ? 'created' : 'saved'}: the ${field.type} field ${key} cannot take "${value}": ${reason(error)}.`)
+    }
+    patches.push({ sheet: sheet.name, row, col: field.column, value: cell })
+  }
+  if (mode === 'create') {
+    const missing = sheet.fields.filter((f) => f.access === 'Mandatory' && !patches.some((p) => p.col === f.column && p.value !== null))
+    if (missing.length > 0) {
+      throw invalidRequest(`The new ${actor.ActorType} was not created: ${missing.map((f) => f.key).join(', ')} ${missing.length > 1 ? 'are' : 'is'} mandatory.`)
+    }
+  }
+  return patches
+}
+
+function checkParent(book: ErpWorkbook, actor: ErpActor): void {
+  const parent = book.actorSheets.get(actor.ParentActorType)
+  if (!parent?.byKey.has(actor.ParentErpKey)) {
+    throw invalidRequest(`The new ${actor.ActorType} was not created: its parent ${actor.ParentActorType} ${actor.ParentErpKey} does not exist.`)
+  }
+}
+
+function reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  return message.replace(/\.$/, '')
+}
+
+function problemsText(name: string, book: ErpWorkbook): string {
+  return `${name} works, with ${book.problems.length} problem${book.problems.length > 1 ? 's' : ''}: ${book.problems.slice(0, 5).join(' ')}`
+}
+
+function explainFileError(error: unknown, name: string): unknown {
+  if (!(error instanceof WorkbookFileError)) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EACCES' || code === 'EPERM') return invalidRequest(`${name} cannot be read by the server (permission denied).`)
+    return error
+  }
+  switch (error.reason) {
+    case 'NOT_FOUND':
+      return invalidRequest(`${name} does not exist in the workbooks folder. Save the connection again to create it from the template.`)
+    case 'NOT_A_WORKBOOK':
+      return invalidRequest(`${name} exists but is not an Excel workbook that can be read: ${error.message}.`)
+    case 'TOO_LARGE':
+      return invalidRequest(`${name} is too large to use: ${error.message}.`)
+    default:
+      return error
+  }
+}
+
+/** Where the Excel connector keeps workbooks, given the server's data folder. */
+export function workbooksDirOf(dataDir: string): string {
+  return path.join(dataDir, 'workbooks')
+}

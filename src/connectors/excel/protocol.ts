@@ -1,0 +1,25 @@
+/**
+ * Messages between the connector (main thread) and the workbook worker (worker.ts).
+ */
+import type { CellPatch, FileVersion, RawWorkbook } from './cells.js'
+
+export type WorkerRequest =
+  /** Parse the file (or answer from the worker's cache when the file has not changed). */
+  | { id: number; op: 'read'; path: string }
+  /** Apply patches to the file as it was at `base`, and replace it atomically. */
+  | { id: number; op: 'write'; path: string; base: FileVersion; patches: CellPatch[] }
+  /** Create the file from `workbook` unless a file already exists there. */
+  | { id: number; op: 'create'; path: string; workbook: RawWorkbook }
+
+export type WorkerFailureCode =
+  | 'NOT_FOUND'
+  | 'NOT_A_WORKBOOK'
+  | 'TOO_LARGE'
+  /** The file changed since `base`: read it again and redo the change. */
+  | 'CHANGED'
+  | 'EXISTS'
+  | 'IO'
+
+export type WorkerResponse =
+  | { id: number; ok: true; version: FileVersion; workbook: RawWorkbook }
+  | { id: number; ok: false; code: WorkerFailureCode; message: string }

@@ -1,0 +1,314 @@
+/**
+ * How a workbook plays an ERP: what its sheets mean (the layout a person edits in Excel), and the conversions
+ * between its typed cells and the wire's encoded values.
+ *
+ * Layout:
+ * - one sheet per actor type, named as SuperOffice names it (`Customer`, `Supplier`, `Person`, `Project`...);
+ *   row 1 holds the column names; `ErpKey` and `LastModified` are required, `ParentActorType`/`ParentErpKey`
+ *   carry a person's company; every other column is a field, its name the FieldKey;
+ * - a `Fields` sheet describing the fields: one row per (Sheet, FieldKey) with Type, Access, DisplayName,
+ *   ListName, MaxLength, Searchable, Generated and Description; a column it does not describe is a Text field;
+ * - list sheets (any other sheet with `Key` and `Text` columns): the items of List fields.
+ */
+import type * as T from '../../../generated/types.js'
+import { ACTOR_TYPES } from '../../connector/host.js'
+import {
+  encodeCheckbox,
+  encodeDateTime,
+  encodeDouble,
+  encodeInteger,
+  FIELD_TYPES,
+  parseCheckboxValue,
+  parseDateTimeValue,
+  parseDoubleValue,
+  parseIntegerValue,
+  type FieldType,
+  type WallClock,
+} from '../../encoding/values.js'
+import { isDateCell, serialToWallClock, wallClockToSerial, type RawCell, type RawWorkbook } from './cells.js'
+
+export const FIELDS_SHEET = 'Fields'
+export const FIELDS_HEADER = ['Sheet', 'FieldKey', 'DisplayName', 'Type', 'Access', 'ListName', 'MaxLength', 'Searchable', 'Generated', 'Description'] as const
+export const ERP_KEY = 'ErpKey'
+export const LAST_MODIFIED = 'LastModified'
+export const PARENT_TYPE = 'ParentActorType'
+export const PARENT_KEY = 'ParentErpKey'
+const ACCESS: readonly T.FieldAccessInfoWS[] = ['Normal', 'Mandatory', 'ReadOnly']
+
+export interface FieldSpec {
+  key: string
+  column: number
+  type: FieldType
+  access: T.FieldAccessInfoWS
+  displayName: string
+  description: string
+  listName: string
+  maxLength: number
+  searchable: boolean
+  /** How create fills a ReadOnly field: a pattern with `{n}` for the next number, e.g. `{n}` or `PROJ{n}`. */
+  generated: string
+}
+
+export interface ActorRow {
+  /** 0-based row index in the sheet. */
+  row: number
+  erpKey: string
+  lastModified: string
+  parentType: string
+  parentKey: string
+  cells: RawCell[]
+}
+
+export interface ActorSheet {
+  name: string
+  erpKeyColumn: number
+  lastModifiedColumn: number
+  parentTypeColumn: number | undefined
+  parentKeyColumn: number | undefined
+  fields: FieldSpec[]
+  fieldByKey: Map<string, FieldSpec>
+  rows: ActorRow[]
+  byKey: Map<string, ActorRow>
+  /** Index of the first row after the last one in use. */
+  nextRow: number
+}
+
+export interface ErpWorkbook {
+  actorSheets: Map<string, ActorSheet>
+  lists: Map<string, Map<string, string>>
+  /** The latest LastModified in the workbook, as an instant (ms), or -Infinity. */
+  lastModifiedMs: number
+  /** What is wrong with the layout, for WSTestConnection. */
+  problems: string[]
+}
+
+/** A cell as text: what a search matches and what a Text field sends. */
+export function cellText(cell: RawCell | undefined): string {
+  if (cell === null || cell === undefined) return ''
+  if (typeof cell === 'string') return cell
+  if (typeof cell === 'boolean') return cell ? 'true' : 'false'
+  if (typeof cell === 'number') return String(cell)
+  return isoOf(serialToWallClock(cell.serial))
+}
+
+function isoOf(w: WallClock): string {
+  const p = (n: number, width = 2) => String(n).padStart(width, '0')
+  return `${p(w.year, 4)}-${p(w.month)}-${p(w.day)}T${p(w.hour)}:${p(w.minute)}:${p(w.second)}`
+}
+
+/** Reads a workbook's layout and rows; never throws on content, reports it in `problems` instead. */
+export function interpretWorkbook(raw: RawWorkbook): ErpWorkbook {
+  const problems: string[] = []
+  const byName = new Map(raw.sheets.map((s) => [s.name, s]))
+  const specs = readFieldSpecs(raw, problems)
+  const actorSheets = new Map<string, ActorSheet>()
+  const lists = new Map<string, Map<string, string>>()
+  let lastModifiedMs = -Infinity
+  for (const sheet of raw.sheets) {
+    if (sheet.name === FIELDS_SHEET) continue
+    const header = (sheet.rows[0] ?? []).map((c) => cellText(c).trim())
+    if ((ACTOR_TYPES as readonly string[]).includes(sheet.name)) {
+      const column = (name: string) => (header.indexOf(name) >= 0 ? header.indexOf(name) : undefined)
+      const erpKeyColumn = column(ERP_KEY)
+      const lastModifiedColumn = column(LAST_MODIFIED)
+      if (erpKeyColumn === undefined || lastModifiedColumn === undefined) {
+        problems.push(`Sheet ${sheet.name} has no ${erpKeyColumn === undefined ? ERP_KEY : LAST_MODIFIED} column in row 1, so it is not used.`)
+        continue
+      }
+      const special = new Set([ERP_KEY, LAST_MODIFIED, PARENT_TYPE, PARENT_KEY])
+      const fields: FieldSpec[] = []
+      header.forEach((key, index) => {
+        if (key === '' || special.has(key)) return
+        if (fields.some((f) => f.key === key)) return problems.push(`Sheet ${sheet.name} has two columns named ${key}; the first is used.`)
+        fields.push({ ...defaultSpec(key), ...specs.get(`${sheet.name}\u0000${key}`), column: index })
+      })
+      const rows: ActorRow[] = []
+      const byKey = new Map<string, ActorRow>()
+      const parentTypeColumn = column(PARENT_TYPE)
+      const parentKeyColumn = column(PARENT_KEY)
+      sheet.rows.forEach((cells, index) => {
+        if (index === 0) return
+        const erpKey = cellText(cells[erpKeyColumn]).trim()
+        if (erpKey === '') return
+        if (byKey.has(erpKey)) return problems.push(`Sheet ${sheet.name} has ErpKey ${erpKey} twice (row ${index + 1}); the first is used.`)
+        const lastModified = cellText(cells[lastModifiedColumn]).trim()
+        const ms = instantOf(lastModified)
+        if (ms !== undefined && ms > lastModifiedMs) lastModifiedMs = ms
+        const row: ActorRow = {
+          row: index,
+          erpKey,
+          lastModified,
+          parentType: parentTypeColumn === undefined ? 'Unknown' : cellText(cells[parentTypeColumn]).trim() || 'Unknown',
+          parentKey: parentKeyColumn === undefined ? '' : cellText(cells[parentKeyColumn]).trim(),
+          cells,
+        }
+        rows.push(row)
+        byKey.set(erpKey, row)
+      })
+      actorSheets.set(sheet.name, {
+        name: sheet.name,
+        erpKeyColumn,
+        lastModifiedColumn,
+        parentTypeColumn,
+        parentKeyColumn,
+        fields,
+        fieldByKey: new Map(fields.map((f) => [f.key, f])),
+        rows,
+        byKey,
+        nextRow: Math.max(1, sheet.rows.length),
+      })
+    } else if (header.includes('Key') && header.includes('Text')) {
+      const keyColumn = header.indexOf('Key')
+      const textColumn = header.indexOf('Text')
+      const items = new Map<string, string>()
+      for (const cells of sheet.rows.slice(1)) {
+        const key = cellText(cells[keyColumn]).trim()
+        if (key !== '' && !items.has(key)) items.set(key, cellText(cells[textColumn]))
+      }
+      lists.set(sheet.name, items)
+    }
+  }
+  for (const [sheet, fields] of actorSheets) {
+    for (const field of fields.fields) {
+      if (field.type === 'List' && !lists.has(field.listName)) {
+        problems.push(`Field ${sheet}.${field.key} is a List of "${field.listName}", but there is no list sheet of that name (columns Key and Text).`)
+      }
+    }
+  }
+  for (const key of specs.keys()) {
+    const [sheet, field] = key.split('\u0000') as [string, string]
+    if (byName.has(sheet) && !actorSheets.get(sheet)?.fieldByKey.has(field)) {
+      problems.push(`The Fields sheet describes ${sheet}.${field}, but sheet ${sheet} has no such column.`)
+    }
+  }
+  return { actorSheets, lists, lastModifiedMs, problems }
+}
+
+function defaultSpec(key: string): FieldSpec {
+  return { key, column: -1, type: 'Text', access: 'Normal', displayName: key, description: '', listName: '', maxLength: 0, searchable: true, generated: '' }
+}
+
+function readFieldSpecs(raw: RawWorkbook, problems: string[]): Map<string, Omit<FieldSpec, 'column'>> {
+  const specs = new Map<string, Omit<FieldSpec, 'column'>>()
+  const sheet = raw.sheets.find((s) => s.name === FIELDS_SHEET)
+  if (!sheet) return specs
+  const header = (sheet.rows[0] ?? []).map((c) => cellText(c).trim().toLowerCase())
+  const at = (cells: RawCell[], name: (typeof FIELDS_HEADER)[number]) => {
+    const index = header.indexOf(name.toLowerCase())
+    return index < 0 ? '' : cellText(cells[index]).trim()
+  }
+  sheet.rows.slice(1).forEach((cells, i) => {
+    const line = `Fields row ${i + 2}`
+    const sheetName = at(cells, 'Sheet')
+    const key = at(cells, 'FieldKey')
+    if (sheetName === '' && key === '') return
+    if (sheetName === '' || key === '') return problems.push(`${line} needs both Sheet and FieldKey.`)
+    const typeText = at(cells, 'Type') || 'Text'
+    const type = FIELD_TYPES.find((t) => t.toLowerCase() === typeText.toLowerCase())
+    if (!type) problems.push(`${line}: Type "${typeText}" is not one of ${FIELD_TYPES.join(', ')}; Text is used.`)
+    const accessText = at(cells, 'Access') || 'Normal'
+    const access = ACCESS.find((a) => a.toLowerCase() === accessText.toLowerCase())
+    if (!access) problems.push(`${line}: Access "${accessText}" is not one of ${ACCESS.join(', ')}; Normal is used.`)
+    const maxLength = Number(at(cells, 'MaxLength') || '0')
+    const searchable = at(cells, 'Searchable').toLowerCase()
+    specs.set(`${sheetName}\u0000${key}`, {
+      key,
+      type: type ?? 'Text',
+      access: access ?? 'Normal',
+      displayName: at(cells, 'DisplayName') || key,
+      description: at(cells, 'Description'),
+      listName: at(cells, 'ListName'),
+      maxLength: Number.isInteger(maxLength) && maxLength > 0 ? maxLength : 0,
+      searchable: !['no', 'false', '0', 'n'].includes(searchable),
+      generated: at(cells, 'Generated'),
+    })
+  })
+  return specs
+}
+
+/** A LastModified (or UpdatedOnOrAfter) as an instant: ISO forms and [DT:…] are UTC when they carry no zone. */
+export function instantOf(text: string): number | undefined {
+  if (text === '') return undefined
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text)
+  if (iso) {
+    const zone = iso[8] ?? 'Z'
+    const ms = Date.parse(
+      `${iso[1]}-${iso[2]}-${iso[3]}T${iso[4] ?? '00'}:${iso[5] ?? '00'}:${iso[6] ?? '00'}.${(iso[7] ?? '0').padEnd(3, '0').slice(0, 3)}${zone === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`,
+    )
+    return Number.isNaN(ms) ? undefined : ms
+  }
+  try {
+    const w = parseDateTimeValue(text)
+    return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, Math.floor(w.ticks / 10_000))
+  } catch {
+    return undefined
+  }
+}
+
+/** The LastModified for a change now: sortable as text, ISO, and later than every value in the workbook. */
+export function nextLastModified(book: ErpWorkbook, now = Date.now()): string {
+  const ms = Math.max(now, book.lastModifiedMs + 1)
+  return new Date(ms).toISOString()
+}
+
+/** The wire value of a cell for a field (contract section 9). An empty cell is an empty string. */
+export function encodeCell(field: FieldSpec, cell: RawCell | undefined): string {
+  if (cell === null || cell === undefined || cell === '') return ''
+  try {
+    switch (field.type) {
+      case 'Integer':
+        return encodeInteger(typeof cell === 'number' ? Math.round(cell) : parseIntegerValue(cellText(cell)))
+      case 'Double':
+        return encodeDouble(typeof cell === 'number' ? cell : parseDoubleValue(cellText(cell)))
+      case 'Checkbox':
+        return encodeCheckbox(typeof cell === 'boolean' ? cell : typeof cell === 'number' ? cell !== 0 : parseCheckboxValue(cellText(cell)))
+      case 'Datetime':
+        return encodeDateTime(isDateCell(cell) ? serialToWallClock(cell.serial) : typeof cell === 'number' ? serialToWallClock(cell) : parseDateTimeValue(cellText(cell)))
+      default:
+        return cellText(cell)
+    }
+  } catch {
+    // A person typed something the type cannot hold; send it as it stands rather than lose it.
+    return cellText(cell)
+  }
+}
+
+/** The cell to store for a wire value; throws ValueEncodingError (or a message) naming what was expected. */
+export function decodeValue(field: FieldSpec, value: string | null, lists: Map<string, Map<string, string>>): RawCell {
+  if (value === null || value === '') return null
+  switch (field.type) {
+    case 'Integer':
+      return parseIntegerValue(value)
+    case 'Double':
+      return parseDoubleValue(value)
+    case 'Checkbox':
+      return parseCheckboxValue(value)
+    case 'Datetime':
+      return { serial: wallClockToSerial(parseDateTimeValue(value)) }
+    case 'List':
+      if (!lists.get(field.listName)?.has(value)) {
+        throw new Error(`"${value}" is not a key of the list ${field.listName}`)
+      }
+      return value
+    default:
+      if (field.maxLength > 0 && [...value].length > field.maxLength) {
+        throw new Error(`it is longer than ${field.maxLength} characters`)
+      }
+      return value
+  }
+}
+
+/** The next value of a generated field: `{n}` in the pattern becomes one more than the highest number used. */
+export function generatedValue(sheet: ActorSheet, field: FieldSpec): RawCell {
+  const [before = '', after = ''] = field.generated.split('{n}')
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const pattern = new RegExp(`^${escape(before)}(\\d+)${escape(after)}$`)
+  let highest = 0
+  for (const row of sheet.rows) {
+    const m = pattern.exec(cellText(row.cells[field.column]).trim())
+    if (m) highest = Math.max(highest, Number(m[1]))
+  }
+  const next = highest + 1
+  if (field.type === 'Integer' || field.type === 'Double') return next
+  return `${before}${next}${after}`
+}
