@@ -19,9 +19,9 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: Partial<Omit<ServerOptions, 'store'>> & { connectors?: readonly ErpConnector[]; backend?: Backend } = {},
+  options: Partial<Omit<ServerOptions, 'store'>> & { connectors?: readonly ErpConnector[]; backend?: Backend; testDatabase?: TestDatabase } = {},
 ): Promise<TestServer> {
-  const testDatabase = await createTestDatabase(options.backend)
+  const testDatabase = options.testDatabase ?? (await createTestDatabase(options.backend))
   const store = new SqlConnectionStore(testDatabase.database)
   const app = await buildServer({ ...options, connectors: options.connectors ?? [createMemoryConnector()], store })
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -35,7 +35,7 @@ export async function startTestServer(
     testDatabase,
     async close() {
       await app.close()
-      await testDatabase.drop()
+      if (!options.testDatabase) await testDatabase.drop()
     },
   }
 }

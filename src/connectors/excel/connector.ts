@@ -425,6 +425,8 @@ function explainFileError(error: unknown, name: string): unknown {
       return invalidRequest(`${name} exists but is not an Excel workbook that can be read: ${error.message}.`)
     case 'TOO_LARGE':
       return invalidRequest(`${name} is too large to use: ${error.message}.`)
+    case 'IO':
+      return invalidRequest(`${name} cannot be read or written by the server: ${error.message}.`)
     default:
       return error
   }

@@ -6,23 +6,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import { promises as fs } from 'node:fs'
-import { createRequire } from 'node:module'
 import path from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import XLSX from 'sheetjs-style'
 import { isDateCell, sameVersion, type CellPatch, type FileVersion, type RawCell, type RawSheet, type RawWorkbook } from './cells.js'
 import type { WorkerFailureCode, WorkerRequest, WorkerResponse } from './protocol.js'
+import { openZip } from './zip.js'
 
-interface ZipFile {
-  asText(): string
-}
-interface Zip {
-  file(name: string): ZipFile | null
-  file(name: string, content: string): Zip
-  generate(options: { type: 'nodebuffer'; compression: 'DEFLATE' }): Buffer
-}
-// sheetjs-style ships the JSZip it writes with; the frozen header row is added with it (sheetjs cannot write panes).
-const JSZip = createRequire(import.meta.url)('sheetjs-style/jszip.js') as new (data: Buffer) => Zip
 
 export const MAX_FILE_BYTES = 64 * 1024 * 1024
 const MAX_ROWS = 250_000
@@ -61,7 +51,12 @@ async function load(file: string): Promise<{ version: FileVersion; book: XLSX.Wo
   const cached = cache.get(file)
   if (cached && sameVersion(cached.version, version)) return cached
   if (version.size > MAX_FILE_BYTES) throw new WorkerFailure('TOO_LARGE', `${path.basename(file)} is larger than ${MAX_FILE_BYTES} bytes`)
+  if ((await fs.stat(file)).isDirectory()) throw new WorkerFailure('NOT_A_WORKBOOK', `${path.basename(file)} is a folder, not a file`)
   const bytes = await fs.readFile(file)
+  // sheetjs reads almost anything (plain text becomes a one-sheet CSV book); an .xlsx is a ZIP package.
+  if (bytes.subarray(0, 4).toString('latin1') !== 'PK\u0003\u0004') {
+    throw new WorkerFailure('NOT_A_WORKBOOK', `${path.basename(file)} is not an .xlsx file (not a ZIP package)`)
+  }
   let book: XLSX.WorkBook
   try {
     book = XLSX.read(bytes, { type: 'buffer', cellStyles: true, cellNF: true, cellDates: false, cellFormula: false, cellHTML: false })
@@ -170,7 +165,8 @@ function dress(book: XLSX.WorkBook): void {
 function serialise(book: XLSX.WorkBook): Buffer {
   dress(book)
   const bytes = XLSX.write(book, { type: 'buffer', bookType: 'xlsx', bookSST: true, compression: true }) as Buffer
-  const zip = new JSZip(bytes)
+  // sheetjs cannot write panes: the frozen header row is put into each sheet's XML afterwards.
+  const zip = openZip(bytes)
   for (let i = 1; i <= book.SheetNames.length; i++) {
     const name = `xl/worksheets/sheet${i}.xml`
     const sheet = zip.file(name)
