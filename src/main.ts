@@ -5,7 +5,7 @@
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError, loadConfig, type AppConfig } from './config.js'
-import { migrateToLatest } from './connections/database.js'
+import { migrateToLatest, type Database } from './connections/database.js'
 import { openConfiguredDatabase } from './connections/from-config.js'
 import { SecretBox } from './connections/secrets.js'
 import { SqlConnectionStore } from './connections/sql-store.js'
@@ -22,10 +22,17 @@ try {
 }
 
 let app: FastifyInstance | undefined
-const database = await openConfiguredDatabase(config, (error) =>
-  app?.log.warn({ err: error }, 'the database connection pool lost a connection; it reconnects on the next call'),
-)
-await migrateToLatest(database.db)
+let database: Database
+try {
+  database = await openConfiguredDatabase(config, (error) =>
+    app?.log.warn({ err: error }, 'the database connection pool lost a connection; it reconnects on the next call'),
+  )
+  await migrateToLatest(database.db)
+} catch (error) {
+  const where = config.databaseUrl ? 'the PostgreSQL server in DATABASE_URL' : `the embedded database in ${config.dataDir}`
+  console.error(`Cannot start: ${where} is not usable. ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+}
 const store = new SqlConnectionStore(database, { secrets: config.secretKey && new SecretBox(config.secretKey) })
 
 app = await buildServer({
@@ -54,6 +61,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (closing) return
     closing = true
     app.log.info({ signal }, 'shutting down: finishing calls in progress')
+    // A call that never ends must not keep the process from stopping.
+    setTimeout(() => {
+      app.log.error('calls still running after 15 s; stopping anyway')
+      process.exit(1)
+    }, 15_000).unref()
     Promise.resolve(socket?.stop())
       .then(() => app.close())
       .then(

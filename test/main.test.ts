@@ -2,7 +2,7 @@
 // stop on SIGTERM, the connection still there after a restart, and a clear refusal of bad configuration.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -10,7 +10,8 @@ import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { PROJECT_ROOT } from '../src/server.js'
-import { call, child, saveConnectionBody, TNS } from './helpers/soap.js'
+import { body } from './helpers/erp.js'
+import { call, child, TNS } from './helpers/soap.js'
 
 const TSX = path.join(PROJECT_ROOT, 'node_modules/.bin/tsx')
 const dataDir = mkdtempSync(path.join(tmpdir(), 'erp-main-'))
@@ -55,13 +56,19 @@ function stop(running: Running): Promise<number | null> {
 const guid = randomUUID()
 const testConnection = `<RequestBase xmlns="${TNS}"><ConnectionGuid>${guid}</ConnectionGuid></RequestBase>`
 
-t.test('first start: save a connection, read it with the README psql command, stop cleanly', async (t) => {
+t.test('first start: save an Excel connection, read it with the README psql command, stop cleanly', async (t) => {
   const port = await freePort()
   const running = await start({ EMBEDDED_DB_PORT: String(port) })
   t.match(running.endpoint, /^http:\/\/127\.0\.0\.1:\d+\/ErpConnectorWS\.svc$/)
-  t.ok(running.lines.some((l) => /CONNECTION_SECRET_KEY is not set/.test(String(l.msg))), 'warns once about the missing key')
-  await call(running.endpoint, 'WSSaveConnection', saveConnectionBody(guid))
+  t.equal(running.lines.filter((l) => /CONNECTION_SECRET_KEY is not set/.test(String(l.msg))).length, 1, 'warns once about the missing key')
+  const saved = await call(running.endpoint, 'WSSaveConnection', body.save(guid, [['Filename', 'ErpClient.xlsx']]))
+  t.equal(child(saved, 'UserExplanation').text, 'Created ErpClient.xlsx from the template.', 'the Excel connector answers without ?ConnectorName=')
+  t.ok(existsSync(path.join(dataDir, 'workbooks', 'ErpClient.xlsx')), 'the workbook is in DATA_DIR/workbooks')
   t.equal(child(await call(running.endpoint, 'WSTestConnection', testConnection), 'State').text, 'Ok')
+
+  const rival = await promisify(execFile)(TSX, ['src/main.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, PORT: '0', DATA_DIR: dataDir } }).catch((e: { code: number; stderr: string }) => e)
+  t.equal((rival as { code: number }).code, 1, 'a second server on the same embedded database is refused')
+  t.match((rival as { stderr: string }).stderr, /is in use by process \d+/)
   await new Promise((resolve) => setTimeout(resolve, 200))
   const logged = running.lines.find((l) => l.operation === 'WSTestConnection')
   t.match(logged, { operation: 'WSTestConnection', connectionGuid: guid, state: 'Ok', durationMs: Number })
@@ -71,7 +78,7 @@ t.test('first start: save a connection, read it with the README psql command, st
   t.ok(command, 'the README has the embedded psql command')
   const { stdout } = await promisify(execFile)('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'postgres', '-c', command![1]!], { timeout: 20_000 })
   t.match(stdout, guid)
-  t.match(stdout, /Memory .*\| Ok /)
+  t.match(stdout, /Excel .*\| Ok /)
 
   t.equal(await stop(running), 0, 'SIGTERM: exits 0 after finishing')
 })
@@ -80,6 +87,14 @@ t.test('after a restart the connection is still known', async (t) => {
   const running = await start({})
   t.teardown(() => stop(running))
   t.equal(child(await call(running.endpoint, 'WSTestConnection', testConnection), 'State').text, 'Ok')
+})
+
+t.test('a database that cannot be reached at start: one clear line and exit code 1', async (t) => {
+  const port = await freePort()
+  const result = await promisify(execFile)(TSX, ['src/main.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, PORT: '0', DATABASE_URL: `postgres://nobody@127.0.0.1:${port}/none` } }).catch((e: { code: number; stderr: string }) => e)
+  t.equal((result as { code: number }).code, 1)
+  t.match((result as { stderr: string }).stderr, /^Cannot start: the PostgreSQL server in DATABASE_URL is not usable\./)
+  t.notMatch((result as { stderr: string }).stderr, /\n\s+at /, 'no stack trace')
 })
 
 t.test('bad configuration: a clear message and exit code 2', async (t) => {

@@ -72,10 +72,55 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) })
     return { db, backend: 'postgres', location: redact(options.databaseUrl) }
   }
-  if (options.embeddedDir) await fs.mkdir(options.embeddedDir, { recursive: true })
-  const embedded = options.embeddedDir ? await PGlite.create(options.embeddedDir) : await PGlite.create()
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: embeddedPool(embedded) as unknown as pg.Pool }) })
+  let unlock = async () => {}
+  if (options.embeddedDir) {
+    await fs.mkdir(options.embeddedDir, { recursive: true })
+    unlock = await lockEmbedded(options.embeddedDir)
+  }
+  let embedded: PGlite
+  try {
+    embedded = options.embeddedDir ? await PGlite.create(options.embeddedDir) : await PGlite.create()
+  } catch (error) {
+    await unlock()
+    throw error
+  }
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: embeddedPool(embedded, unlock) as unknown as pg.Pool }) })
   return { db, backend: 'embedded', location: options.embeddedDir ?? 'memory', embedded }
+}
+
+/**
+ * The embedded engine must have one process at a time on its folder: a second one would corrupt it. A lock file
+ * beside the folder holds the owner's pid; one left by a process that no longer runs is taken over.
+ */
+async function lockEmbedded(dir: string): Promise<() => Promise<void>> {
+  const lock = `${path.resolve(dir)}.lock`
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await fs.writeFile(lock, String(process.pid), { flag: 'wx' })
+      return async () => {
+        await fs.unlink(lock).catch(() => undefined)
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const owner = Number((await fs.readFile(lock, 'utf8').catch(() => '')).trim())
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner)) {
+        throw new Error(
+          `The embedded database in ${dir} is in use by process ${owner}. Stop that process first, or set DATABASE_URL to share a PostgreSQL server between processes.`,
+        )
+      }
+      await fs.unlink(lock).catch(() => undefined)
+    }
+  }
+  throw new Error(`Could not take the lock ${lock} on the embedded database`)
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 export async function migrateToLatest(db: Kysely<Tables>): Promise<MigrationResultSet> {
@@ -92,8 +137,9 @@ function migrator(db: Kysely<Tables>): Migrator {
 
 function check(result: MigrationResultSet): MigrationResultSet {
   if (result.error) {
-    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'a migration'
-    throw new Error(`Database migration ${failed} failed: ${(result.error as Error).message ?? String(result.error)}`, {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName
+    const message = result.error instanceof Error ? result.error.message : String(result.error)
+    throw new Error(failed ? `Database migration ${failed} failed: ${message}` : `Could not migrate the database: ${message}`, {
       cause: result.error,
     })
   }
@@ -114,7 +160,7 @@ function redact(url: string): string {
  * PGlite is one session, so this pool hands it to one borrower at a time: Kysely's transactions then never
  * interleave. It has the slice of pg.Pool's interface that Kysely's PostgresDriver uses.
  */
-function embeddedPool(engine: PGlite) {
+function embeddedPool(engine: PGlite, unlock: () => Promise<void>) {
   let tail: Promise<void> = Promise.resolve()
   return {
     async connect() {
@@ -134,6 +180,7 @@ function embeddedPool(engine: PGlite) {
     },
     async end() {
       await engine.close()
+      await unlock()
     },
   }
 }

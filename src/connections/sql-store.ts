@@ -4,7 +4,7 @@
 import { sql } from 'kysely'
 import type { Connection } from '../connector/connector.js'
 import type { Database, StoredValue } from './database.js'
-import type { SecretBox } from './secrets.js'
+import { SecretKeyError, type SecretBox } from './secrets.js'
 import type { CallOutcome, ConnectionStore, SaveOptions, StoreHealth } from './store.js'
 
 export interface SqlConnectionStoreOptions {
@@ -22,7 +22,8 @@ export class SqlConnectionStore implements ConnectionStore {
 
   /** One statement: concurrent saves of one GUID leave one row holding exactly one of the configurations. */
   async save(connection: Connection, options: SaveOptions = {}): Promise<void> {
-    const config: Record<string, StoredValue> = {}
+    // No prototype: a FieldKey such as "__proto__" must be stored as the key it is.
+    const config: Record<string, StoredValue> = Object.create(null)
     for (const [key, value] of connection.config) {
       config[key] = value !== null && this.options.secrets && options.secretFields?.has(key) ? { encrypted: this.options.secrets.seal(value) } : value
     }
@@ -56,7 +57,7 @@ export class SqlConnectionStore implements ConnectionStore {
       .executeTakeFirst()
     if (!row) return undefined
     const config = new Map<string, string | null>()
-    for (const key of row.config_keys) config.set(key, this.reveal(row.config[key] ?? null))
+    for (const key of row.config_keys) config.set(key, this.reveal(Object.hasOwn(row.config, key) ? row.config[key]! : null))
     return { id: row.id, connectorName: row.connector_name, config }
   }
 
@@ -138,7 +139,7 @@ export class SqlConnectionStore implements ConnectionStore {
       let sealed = 0
       for (const row of rows) {
         const secretFields = passwordFieldsOf(row.connector_name)
-        const config: Record<string, StoredValue> = {}
+        const config: Record<string, StoredValue> = Object.create(null)
         let changed = false
         for (const [key, value] of Object.entries(row.config)) {
           if (value !== null && typeof value === 'object') {
@@ -167,7 +168,7 @@ export class SqlConnectionStore implements ConnectionStore {
   private reveal(value: StoredValue): string | null {
     if (value === null || typeof value === 'string') return value
     if (!this.options.secrets) {
-      throw new Error('A stored Password value is encrypted, but CONNECTION_SECRET_KEY is not set: set the key it was saved with')
+      throw new SecretKeyError('A stored Password value is encrypted, but CONNECTION_SECRET_KEY is not set: set the key it was saved with')
     }
     return this.options.secrets.open(value.encrypted)
   }

@@ -18,6 +18,8 @@ export const ErrorCode = {
   InvalidRequest: 'INVALID_REQUEST',
   /** The connection store cannot be reached; the call can be retried later. */
   StoreUnavailable: 'CONNECTION_STORE_UNAVAILABLE',
+  /** The connection's stored secrets cannot be opened with the configured CONNECTION_SECRET_KEY. */
+  SecretKey: 'CONNECTION_SECRET_KEY',
 } as const
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -68,6 +70,15 @@ export function storeUnavailable(detail: string): ConnectorFailure {
   return new ConnectorFailure(
     ErrorCode.StoreUnavailable,
     'The connector cannot reach its database of connections right now; try again shortly.',
+    // Addresses in driver messages say where the database is; that is for the server's log, not the client.
+    detail.replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b|\[[0-9a-f:]+\](:\d+)?/gi, '<address>'),
+  )
+}
+
+export function secretKeyMismatch(detail: string): ConnectorFailure {
+  return new ConnectorFailure(
+    ErrorCode.SecretKey,
+    "The connector cannot open this connection's stored password: the server's CONNECTION_SECRET_KEY is not the key it was saved with. Ask the operator to set the right key, or save the connection again.",
     detail,
   )
 }

@@ -7,19 +7,23 @@
 import type { FastifyRequest } from 'fastify'
 import type { ErpConnectorWSOperations } from '../../generated/service.js'
 import type * as T from '../../generated/types.js'
+import { isDatabaseUnavailable } from '../connections/availability.js'
+import { SecretKeyError } from '../connections/secrets.js'
 import type { CallOutcome, ConnectionStore } from '../connections/store.js'
 import type { SoapCallContext, SoapHandlers } from '../soap/plugin.js'
-import type { CallContext, Connection, ErpActor, ErpConnector, Result, SearchRestriction } from './connector.js'
+import type { CallContext, Connection, ConnectorLogger, ErpActor, ErpConnector, Result, SearchRestriction } from './connector.js'
 import {
   ConnectorFailure,
   ErrorCode,
   invalidConnectionId,
   invalidRequest,
+  secretKeyMismatch,
   storeUnavailable,
   unknownConnection,
   unknownConnector,
 } from './errors.js'
 import { EMPTY_GUID, normalizeGuid } from './guid.js'
+import { maskingLogger } from './masking.js'
 
 /** Actor type names SuperOffice knows (contract section 10.1); connectors cannot add their own. */
 export const ACTOR_TYPES = ['Customer', 'Supplier', 'Partner', 'Person', 'Project', 'Employee', 'Sale'] as const
@@ -35,7 +39,7 @@ export interface ConnectorHostOptions {
 
 export interface ConnectorHost {
   handlers: SoapHandlers<Ops>
-  errorResponse: (operation: keyof Ops, error: unknown) => Base
+  errorResponse: (operation: keyof Ops, error: unknown, log: ConnectorLogger) => Base
   logFields: (operation: string, request: unknown, response: unknown) => Record<string, unknown>
 }
 
@@ -60,8 +64,25 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
     return found
   }
 
-  function context(soap: SoapCallContext): CallContext {
-    return { log: soap.request.log, exclusive }
+  /** The context for one call; `config` is the configuration in play, whose Password values are masked in logs. */
+  async function context(soap: SoapCallContext, connector?: ErpConnector, config?: ReadonlyMap<string, string | null>): Promise<CallContext> {
+    const base: CallContext = { log: soap.request.log, exclusive }
+    if (!connector || !config) return base
+    const secretKeys = await secretFieldsOf(connector, base)
+    const secrets = [...secretKeys].flatMap((key) => config.get(key) ?? [])
+    return { ...base, log: maskingLogger(soap.request.log, secrets) }
+  }
+
+  // Field metadata does not change while the server runs: ask each connector once.
+  const secretFieldCache = new Map<ErpConnector, Promise<Set<string>>>()
+  function secretFieldsOf(connector: ErpConnector, ctx: CallContext): Promise<Set<string>> {
+    let fields = secretFieldCache.get(connector)
+    if (!fields) {
+      fields = passwordFields(connector, ctx)
+      fields.catch(() => secretFieldCache.delete(connector))
+      secretFieldCache.set(connector, fields)
+    }
+    return fields
   }
 
   async function exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -74,7 +95,7 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
     } catch (error) {
       // Failing to take the lock is the database's fault; failing inside it is the work's.
       if (entered) throw error
-      throw storeUnavailable(error instanceof Error ? error.message : String(error))
+      throw storeFailure(error)
     }
   }
 
@@ -85,7 +106,7 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
     try {
       connection = await store.find(id)
     } catch (error) {
-      throw storeUnavailable(error instanceof Error ? error.message : String(error))
+      throw storeFailure(error)
     }
     // A GUID saved through another connector is not this connector's: SuperOffice will save it here and retry.
     if (!connection || connection.connectorName.toLowerCase() !== connector.name.toLowerCase()) throw unknownConnection(id)
@@ -108,7 +129,7 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
     const connector = select(soap.request)
     return connectionFor(connector, rawGuid).then(async (connection) => {
       try {
-        const result = await run(connector, context(soap), connection)
+        const result = await run(connector, await context(soap, connector, connection.config), connection)
         recordUse(connection, result, soap)
         return result
       } catch (error) {
@@ -120,24 +141,27 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
 
   const handlers: SoapHandlers<Ops> = {
     async WSGetConfigData(_request, soap) {
-      const result = await select(soap.request).getConfigData(context(soap))
+      const result = await select(soap.request).getConfigData(await context(soap))
       return { ...finish(result), FieldMetaDataObjects: fieldsOrEmpty(result) }
     },
     async WSTestConfigData(request, soap) {
-      return finish(await select(soap.request).testConfigData(context(soap), request.ConnectionInfo ?? new Map()))
+      const connector = select(soap.request)
+      const config = request.ConnectionInfo ?? new Map()
+      return finish(await connector.testConfigData(await context(soap, connector, config), config))
     },
     async WSSaveConnection(request, soap) {
       const connector = select(soap.request)
       const id = normalizeGuid(request.ConnectionGuid)
       if (id === undefined || id === EMPTY_GUID) throw invalidConnectionId(request.ConnectionGuid)
       const connection: Connection = { id, connectorName: connector.name, config: request.ConnectionInfo ?? new Map() }
-      const result = finish(await connector.saveConnection(context(soap), connection))
+      const ctx = await context(soap, connector, connection.config)
+      const secretFields = await secretFieldsOf(connector, ctx)
+      const result = finish(await connector.saveConnection(ctx, connection))
       if (result.State === 'Error') return result
-      const secretFields = await passwordFields(connector, context(soap))
       try {
         await store.save(connection, { secretFields })
       } catch (error) {
-        throw storeUnavailable(error instanceof Error ? error.message : String(error))
+        throw storeFailure(error)
       }
       return result
     },
@@ -155,12 +179,12 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
         if (error instanceof ConnectorFailure && error.code === ErrorCode.UnknownConnectionId) return finish({})
         throw error
       }
-      const result = finish(await connector.deleteConnection(context(soap), connection))
+      const result = finish(await connector.deleteConnection(await context(soap, connector, connection.config), connection))
       if (result.State !== 'Error') {
         try {
           await store.delete(id)
         } catch (error) {
-          throw storeUnavailable(error instanceof Error ? error.message : String(error))
+          throw storeFailure(error)
         }
       }
       return result
@@ -248,14 +272,19 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
       return { ...base, ListItems: result.ListItems ?? (base.State === 'Error' ? null : new Map()) }
     }
     if (normalizeGuid(rawGuid) === EMPTY_GUID) {
-      return shape(await run(select(soap.request), context(soap), null))
+      return shape(await run(select(soap.request), await context(soap), null))
     }
     return withConnection(rawGuid, soap, async (c, ctx, conn) => shape(await run(c, ctx, conn)))
   }
 
   return {
     handlers,
-    errorResponse: (_operation, error) => errorResult(error),
+    errorResponse: (operation, error, log) => {
+      // An expected failure is told by the per-call log line (state, errorCode); an exception needs its stack.
+      if (error instanceof ConnectorFailure) log.debug({ operation, errorCode: error.code, explanation: error.userExplanation }, 'call failed')
+      else log.error({ err: error, operation }, `${String(operation)} threw; answering State=Error, ErrorCode=EX`)
+      return errorResult(error)
+    },
     logFields: (_operation, request, response) => {
       const guid = (request as { ConnectionGuid?: string | null }).ConnectionGuid
       const result = response as Base | undefined
@@ -266,6 +295,13 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
       }
     },
   }
+}
+
+/** A store error as the caller should see it: the database out of reach, a wrong key, or an exception (EX). */
+function storeFailure(error: unknown): unknown {
+  if (error instanceof SecretKeyError) return secretKeyMismatch(error.message)
+  if (isDatabaseUnavailable(error)) return storeUnavailable(error instanceof Error ? error.message : String(error))
+  return error
 }
 
 /** The configuration keys a connector declares as Password fields: secrets to seal at rest and never log. */

@@ -104,13 +104,15 @@ export function createMemoryConnector(options: MemoryConnectorOptions = {}): Erp
         FieldMetaDataObjects: [
           { FieldKey: 'Dataset', DisplayName: 'US:"Data set";NO:"Datasett"', FieldType: 'Text', DefaultValue: 'demo', Rank: 1 },
           { FieldKey: 'DefaultGroup', DisplayName: 'Default customer group', FieldType: 'List', ListName: 'CustomerGroup', DefaultValue: '1', Rank: 2 },
+          { FieldKey: 'ApiKey', DisplayName: 'API key (not used; shows how secrets are kept)', FieldType: 'Password', Rank: 3 },
         ],
       }
     },
     async testConfigData(_ctx, config) {
       return checkDataset(config)
     },
-    async saveConnection(_ctx, connection) {
+    async saveConnection(ctx, connection) {
+      ctx.log.info({ config: connection.config }, `memory connector: saving connection ${connection.id}`)
       const check = checkDataset(connection.config)
       if (check.State === 'Error') return check
       datasets.set(connection.id, seed(connection.config.get('Dataset') === 'empty'))

@@ -11,11 +11,11 @@
  *   handlers: { WSTestConnection: async (request) => ({ State: 'Ok', IsOk: true }), ... },
  * })
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { SoapReadError } from './codec.js'
 import * as errors from './errors.js'
 import type { SoapOperation, SoapServiceDescription } from './service.js'
-import { escapeAttribute, escapeText, readXml, XmlReadError, type XmlElement } from './xml.js'
+import { escapeAttribute, escapeText, readXml, XmlReadError, xmlSafe, type XmlElement } from './xml.js'
 
 export interface SoapCallContext {
   operation: string
@@ -35,9 +35,9 @@ export interface SoapPluginOptions<Ops extends { [K in keyof Ops]: { request: un
   handlers: SoapHandlers<Ops>
   /**
    * Turns an error thrown by a handler (or by writing its response) into a normal response, as a WCF host with an
-   * error-handling behaviour does. Return undefined to answer with a SOAP fault instead.
+   * error-handling behaviour does, and logs it as it sees fit. Return undefined to answer with a SOAP fault instead.
    */
-  errorResponse?: <K extends keyof Ops>(operation: K, error: unknown) => Ops[K]['response'] | undefined
+  errorResponse?: <K extends keyof Ops>(operation: K, error: unknown, log: FastifyBaseLogger) => Ops[K]['response'] | undefined
   /** Extra fields for the one log line written per call (e.g. a connection id and the outcome). */
   logFields?: (operation: string, request: unknown, response: unknown) => Record<string, unknown>
   /** Largest request body accepted, in bytes. */
@@ -70,7 +70,7 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
 ): Promise<void> {
   const service = options.service as unknown as SoapServiceDescription<AnyOps>
   const handlers = options.handlers as unknown as Record<string, (request: unknown, context: SoapCallContext) => unknown>
-  const errorResponse = options.errorResponse as ((operation: string, error: unknown) => unknown) | undefined
+  const errorResponse = options.errorResponse as ((operation: string, error: unknown, log: FastifyBaseLogger) => unknown) | undefined
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH
   const operations = Object.values(service.operations) as AnyOperation[]
@@ -141,9 +141,8 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
       response = await handlers[op.name]!(input, { operation: op.name, request })
       return { response, xml: op.writeResponse(response) }
     } catch (error) {
-      const fallback = errorResponse?.(op.name, error)
+      const fallback = errorResponse?.(op.name, error, request.log)
       if (fallback === undefined) throw internal(request, error)
-      request.log.error({ err: error, operation: op.name }, `${op.name} failed; answering with an error response`)
       return { response: fallback, xml: op.writeResponse(fallback) }
     }
   }
@@ -240,7 +239,7 @@ function sendFault(reply: FastifyReply, error: Error & { code?: string }): Fasti
   const message = error.code?.startsWith('SOAP_') ? error.message : 'The server could not process the request.'
   const body =
     `<s:Envelope xmlns:s="${errors.SOAP_ENV_NS}"><s:Body><s:Fault${namespaces}>` +
-    `<faultcode>${faultcode}</faultcode><faultstring xml:lang="en-US">${escapeText(message)}</faultstring>` +
+    `<faultcode>${faultcode}</faultcode><faultstring xml:lang="en-US">${escapeText(xmlSafe(message))}</faultstring>` +
     `</s:Fault></s:Body></s:Envelope>`
   reply.log.info({ faultcode, code: error.code }, `SOAP fault: ${message}`)
   return reply.code(500).header('content-type', CONTENT_TYPE).send(body)

@@ -70,6 +70,8 @@ export function readXml(xml: string, options: XmlReadOptions): XmlElement {
   if (xml.charCodeAt(0) === 0xfeff) xml = xml.slice(1)
   // A DTD can define entities that expand without bound; SOAP forbids DTDs anyway (SOAP 1.1 section 3).
   if (/<!DOCTYPE/i.test(xml)) throw new XmlReadError('XML with a DOCTYPE declaration is not accepted')
+  const forbidden = NOT_XML.exec(xml)
+  if (forbidden) throw new XmlReadError(`Malformed XML: it contains ${describe(forbidden[0])}, which XML 1.0 does not allow`)
   const validation = XMLValidator.validate(xml)
   if (validation !== true) {
     const { msg, line, col } = validation.err
@@ -92,8 +94,29 @@ export function readXml(xml: string, options: XmlReadOptions): XmlElement {
   }
   const roots = nodes.filter((node) => elementName(node) !== undefined)
   if (roots.length !== 1) throw new XmlReadError(`Malformed XML: expected one root element, found ${roots.length}`)
-  const scope = new Map<string, string>([['xml', XML_NS]])
-  return toElement(roots[0]!, scope)
+  if (nodes.some((node) => TEXT in node && String(node[TEXT]).trim() !== '')) {
+    throw new XmlReadError('Malformed XML: there is text outside the root element')
+  }
+  return toElement(roots[0]!, ROOT_SCOPE)
+}
+
+/**
+ * Namespace declarations in scope: each element that declares prefixes links to its parent's scope, so a lookup
+ * walks at most the nesting depth, and no element copies what its ancestors declared.
+ */
+interface Scope {
+  parent: Scope | undefined
+  prefixes: Map<string, string>
+}
+
+const ROOT_SCOPE: Scope = { parent: undefined, prefixes: new Map([['xml', XML_NS]]) }
+
+function lookup(scope: Scope, prefix: string): string | undefined {
+  for (let s: Scope | undefined = scope; s; s = s.parent) {
+    const ns = s.prefixes.get(prefix)
+    if (ns !== undefined) return ns
+  }
+  return undefined
 }
 
 function elementName(node: RawNode): string | undefined {
@@ -103,15 +126,18 @@ function elementName(node: RawNode): string | undefined {
   return undefined
 }
 
-function toElement(node: RawNode, parentScope: Map<string, string>): XmlElement {
+function toElement(node: RawNode, parentScope: Scope): XmlElement {
   const qname = elementName(node)!
   const rawAttributes = node[ATTRS] as Record<string, string> | undefined
   let scope = parentScope
   if (rawAttributes) {
     for (const key in rawAttributes) {
       if (key === 'xmlns' || key.startsWith('xmlns:')) {
-        if (scope === parentScope) scope = new Map(parentScope)
-        scope.set(key === 'xmlns' ? '' : key.slice(6), decodeText(rawAttributes[key]!))
+        if (scope === parentScope) scope = { parent: parentScope, prefixes: new Map() }
+        const uri = decodeText(rawAttributes[key]!)
+        // Namespaces in XML 1.0 (section 5) forbids undeclaring a prefix; only the default namespace may be "".
+        if (key !== 'xmlns' && uri === '') throw new XmlReadError(`Malformed XML: <${qname}> binds ${key} to an empty namespace`)
+        scope.prefixes.set(key === 'xmlns' ? '' : key.slice(6), uri)
       }
     }
   }
@@ -143,11 +169,15 @@ function toElement(node: RawNode, parentScope: Map<string, string>): XmlElement 
 
 function splitQName(qname: string): { prefix: string; local: string } {
   const colon = qname.indexOf(':')
-  return colon < 0 ? { prefix: '', local: qname } : { prefix: qname.slice(0, colon), local: qname.slice(colon + 1) }
+  if (colon < 0) return { prefix: '', local: qname }
+  if (colon === 0 || colon === qname.length - 1 || qname.indexOf(':', colon + 1) >= 0) {
+    throw new XmlReadError(`Malformed XML: "${qname}" is not a qualified name`)
+  }
+  return { prefix: qname.slice(0, colon), local: qname.slice(colon + 1) }
 }
 
-function resolvePrefix(prefix: string, scope: Map<string, string>, qname: string): string {
-  const ns = scope.get(prefix)
+function resolvePrefix(prefix: string, scope: Scope, qname: string): string {
+  const ns = lookup(scope, prefix)
   if (ns === undefined) {
     if (prefix === '') return ''
     throw new XmlReadError(`Malformed XML: namespace prefix "${prefix}" of <${qname}> is not declared`)
@@ -200,12 +230,18 @@ export class XmlWriteError extends Error {
  * @example escapeText('a < b\r\n') === 'a &lt; b&#xD;\n'
  */
 export function escapeText(value: string): string {
-  if (NOT_XML.test(value)) {
-    const bad = NOT_XML.exec(value)![0]
-    const code = bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')
-    throw new XmlWriteError(`The text contains U+${code}, which XML 1.0 cannot carry`)
-  }
+  const bad = NOT_XML.exec(value)
+  if (bad) throw new XmlWriteError(`The text contains ${describe(bad[0])}, which XML 1.0 cannot carry`)
   return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPES, (c) => ESCAPED[c]!) : value
+}
+
+/** Replaces what XML 1.0 cannot carry with U+FFFD: for text that must be written whatever it holds (faults). */
+export function xmlSafe(value: string): string {
+  return value.replace(new RegExp(NOT_XML.source, 'g'), '\uFFFD')
+}
+
+function describe(character: string): string {
+  return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
 }
 
 /** Escapes an attribute value written in double quotes. */

@@ -1,7 +1,7 @@
 /**
  * Validates XML against the schemas embedded in the WSDL with xmllint (libxml2), a validator independent of ours.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -35,6 +35,7 @@ export function extractSchemas(wsdl = readFileSync(path.join(PROJECT_ROOT, 'wsdl
 /** Validates one XML document; returns xmllint's complaint, or '' when valid. */
 export function validate(schema: string, xml: string): string {
   const result = spawnSync(XMLLINT, ['--noout', '--schema', schema, '-'], { input: xml, encoding: 'utf8' })
+  if (result.error) throw new Error(`xmllint could not run (apt-get install libxml2-utils): ${result.error.message}`)
   return result.status === 0 ? '' : `${result.stderr}`.trim()
 }
 
@@ -43,13 +44,4 @@ export function bodyDocument(envelopeText: string): string {
   const m = /<(?:\w+:)?Body[^>]*>([\s\S]*)<\/(?:\w+:)?Body>/.exec(envelopeText)
   if (!m) throw new Error('no Body')
   return m[1]!
-}
-
-export function xmllintAvailable(): boolean {
-  try {
-    execFileSync(XMLLINT, ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
 }

@@ -2,6 +2,7 @@
  * Starts the real server on a loopback port with a real connection store, for tests that talk HTTP to it.
  */
 import type { FastifyInstance } from 'fastify'
+import type { SecretBox } from '../../src/connections/secrets.js'
 import { SqlConnectionStore } from '../../src/connections/sql-store.js'
 import type { ErpConnector } from '../../src/connector/connector.js'
 import { createMemoryConnector } from '../../src/connectors/memory.js'
@@ -19,10 +20,15 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: Partial<Omit<ServerOptions, 'store'>> & { connectors?: readonly ErpConnector[]; backend?: Backend; testDatabase?: TestDatabase } = {},
+  options: Partial<Omit<ServerOptions, 'store'>> & {
+    connectors?: readonly ErpConnector[]
+    backend?: Backend
+    testDatabase?: TestDatabase
+    secrets?: SecretBox
+  } = {},
 ): Promise<TestServer> {
   const testDatabase = options.testDatabase ?? (await createTestDatabase(options.backend))
-  const store = new SqlConnectionStore(testDatabase.database)
+  const store = new SqlConnectionStore(testDatabase.database, { secrets: options.secrets })
   const app = await buildServer({ ...options, connectors: options.connectors ?? [createMemoryConnector()], store })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()

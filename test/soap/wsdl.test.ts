@@ -9,7 +9,7 @@ import { promisify } from 'node:util'
 import soap from 'soap'
 import t from 'tap'
 import { PROJECT_ROOT } from '../../src/server.js'
-import { extractSchemas, XMLLINT } from '../helpers/schema.js'
+import { extractSchemas, validate } from '../helpers/schema.js'
 import { startTestServer } from '../helpers/server.js'
 
 const server = await startTestServer()
@@ -61,11 +61,12 @@ t.test('a plain GET answers 200 and points at the WSDL', async (t) => {
   t.match(answer.text, `${server.endpoint}?wsdl`)
 })
 
-t.test('the embedded schemas are valid XML Schema (xmllint)', async (t) => {
+t.test('the embedded schemas compile in xmllint and tell valid from invalid messages', async (t) => {
   const main = extractSchemas()
-  const { stderr } = await promisify(execFile)(XMLLINT, ['--noout', '--schema', main, main]).catch((e: { stderr: string }) => ({ stderr: e.stderr }))
-  // Validating a schema document against itself fails on content, but only after the schema compiled.
-  t.notMatch(stderr, /failed to compile|Schemas parser error/, 'the schemas compile')
+  const valid = `<RequestBase xmlns="http://www.superoffice.net/EIS/Connector/1.0"><ConnectionGuid>x</ConnectionGuid></RequestBase>`
+  const invalid = `<RequestBase xmlns="http://www.superoffice.net/EIS/Connector/1.0"><Nope/></RequestBase>`
+  t.equal(validate(main, valid), '', 'a valid message passes')
+  t.match(validate(main, invalid), /Nope.*not expected/, 'an invalid one is reported')
 })
 
 t.test('Python zeep loads the served WSDL and calls six operations', async (t) => {

@@ -1,0 +1,45 @@
+// The XML reader: namespaces by URI through nested scopes, entity decoding, and a cost that grows with the size of
+// the document, not with (declarations × elements).
+import t from 'tap'
+import { escapeText, readXml, xmlSafe } from '../../src/soap/xml.js'
+
+t.test('namespaces resolve through nested scopes and redeclarations', async (t) => {
+  const root = readXml('<a:r xmlns:a="urn:1" xmlns="urn:d"><x/><a:y xmlns:a="urn:2"><a:z/></a:y><a:w/><q xmlns=""/></a:r>', { maxDepth: 10 })
+  t.same(
+    root.children.map((c) => [c.name, c.ns]),
+    [
+      ['x', 'urn:d'],
+      ['y', 'urn:2'],
+      ['w', 'urn:1'],
+      ['q', ''],
+    ],
+  )
+  t.equal(root.children[1]!.children[0]!.ns, 'urn:2')
+})
+
+t.test('entities and character references decode once; CR/LF as XML says', async (t) => {
+  const el = readXml('<r>&amp;lt; &#x1F600;&#128512; &#xD;&#10; a\r\nb <![CDATA[&amp;]]></r>', { maxDepth: 4 })
+  t.equal(el.text, '&lt; 😀😀 \r\n a\nb &amp;')
+})
+
+t.test('what XML cannot carry is refused on write, and replaced where text must be written anyway', async (t) => {
+  t.throws(() => escapeText('a\u0001b'), /U\+0001/)
+  t.throws(() => escapeText('\uD800'), /U\+D800/)
+  t.equal(escapeText(xmlSafe('a\u0001b\uFFFF')), 'a\uFFFDb\uFFFD')
+})
+
+t.test('many namespace declarations cost in proportion to the document (ratio against a baseline)', async (t) => {
+  const elements = '<c xmlns:z="u"/>'.repeat(20_000)
+  const declarations = Array.from({ length: 3000 }, (_, i) => ` xmlns:p${i}="u"`).join('')
+  const time = (xml: string) => {
+    const best = [0, 1, 2].map(() => {
+      const start = process.hrtime.bigint()
+      readXml(xml, { maxDepth: 10 })
+      return Number(process.hrtime.bigint() - start)
+    })
+    return Math.min(...best)
+  }
+  const baseline = time(`<r${' '.repeat(declarations.length)}>${elements}</r>`)
+  const loaded = time(`<r${declarations}>${elements}</r>`)
+  t.ok(loaded / baseline < 4, `3000 declarations in scope cost ${(loaded / baseline).toFixed(2)}x the baseline`)
+})
