@@ -23,13 +23,14 @@ try {
     }
   }
   const next = new SecretBox(config.secretKey)
-  const fieldsByConnector = new Map<string, ReadonlySet<string>>()
-  for (const connector of shippedConnectors({ dataDir: config.dataDir })) {
-    fieldsByConnector.set(connector.name.toLowerCase(), await passwordFields(connector, { log: console }))
-  }
   const database = await openConfiguredDatabase(config)
   try {
     const store = new SqlConnectionStore(database, { secrets: next })
+    const ctx = { log: console, exclusive: store.exclusive.bind(store) }
+    const fieldsByConnector = new Map<string, ReadonlySet<string>>()
+    for (const connector of shippedConnectors({ dataDir: config.dataDir })) {
+      fieldsByConnector.set(connector.name.toLowerCase(), await passwordFields(connector, ctx))
+    }
     const counts = await store.resealSecrets(next, previous, (name) => fieldsByConnector.get(name.toLowerCase()))
     console.log(
       `rotate-secret-key: ${counts.connections} connection(s); ${counts.resealed} value(s) re-sealed, ${counts.sealed} sealed for the first time, with key ${next.fingerprint}`,
