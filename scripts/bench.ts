@@ -1,0 +1,207 @@
+/**
+ * `npm run bench [-- --json FILE] [-- --quick]`: measures, on this machine, in one run:
+ * 1. the in-process cost of reading requests and writing responses (generated codecs);
+ * 2. the Excel connector on a 10,000-customer workbook: calls with the workbook cached, the first call after the
+ *    file changed (a re-parse), and other calls' latency while that re-parse runs;
+ * 3. this server against node-soap serving the same WSDL from the same in-memory data (see bench/node-soap.ts).
+ * Numbers are per machine; the ratios are what to compare.
+ */
+import { promises as fs } from 'node:fs'
+import http from 'node:http'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { ErpConnectorWS } from '../generated/service.js'
+import { migrateToLatest, openDatabase } from '../src/connections/database.js'
+import { SqlConnectionStore } from '../src/connections/sql-store.js'
+import { createExcelConnector } from '../src/connectors/excel/connector.js'
+import { templateWorkbook } from '../src/connectors/excel/template.js'
+import { interpretWorkbook, type ErpWorkbook } from '../src/connectors/excel/workbook.js'
+import { WorkbookFiles } from '../src/connectors/excel/workbook-files.js'
+import { buildServer } from '../src/server.js'
+import { readXml } from '../src/soap/xml.js'
+import { compareWithNodeSoap, type StackComparison } from './bench/compare.js'
+import { actorsRequest, bigActors, customers, envelope, TNS } from './bench/data.js'
+
+const args = process.argv.slice(2)
+const quick = args.includes('--quick')
+const jsonFile = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined
+
+interface Stats {
+  n: number
+  p50: number
+  p99: number
+  mean: number
+}
+
+function stats(samples: number[]): Stats {
+  const sorted = [...samples].sort((a, b) => a - b)
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+  return { n: samples.length, p50: at(0.5), p99: at(0.99), mean: samples.reduce((a, b) => a + b, 0) / samples.length }
+}
+
+const ms = (n: number) => `${n.toFixed(2)} ms`
+
+function time<T>(work: () => T): number {
+  const start = process.hrtime.bigint()
+  work()
+  return Number(process.hrtime.bigint() - start) / 1e6
+}
+
+/** 1. Reading and writing messages in-process, median of many runs. */
+function codecCosts() {
+  const response = { State: 'Ok' as const, IsOk: true, UserExplanation: '', TechExplanation: '', ErrorCode: '', Actors: bigActors(1000, 10) }
+  const write = () => ErpConnectorWS.operations.WSGetActors.writeResponse(response)
+  const request = envelope(actorsRequest(bigActors(500, 10)))
+  const read = () => {
+    const root = readXml(request, { maxDepth: 32 })
+    const body = root.children.find((c) => c.name === 'Body')!.children[0]!
+    return ErpConnectorWS.operations.WSSaveActors.readRequest(body)
+  }
+  for (let i = 0; i < 20; i++) {
+    write()
+    read()
+  }
+  const runs = quick ? 30 : 100
+  const writeMs = stats(Array.from({ length: runs }, () => time(write)))
+  const readMs = stats(Array.from({ length: runs }, () => time(read)))
+  return {
+    writeActorResponse1000: { ...writeMs, bytes: Buffer.byteLength(write()) },
+    readSaveActorsRequest500: { ...readMs, bytes: Buffer.byteLength(request) },
+  }
+}
+
+function post(agent: http.Agent, url: string, operation: string, body: string): Promise<{ ms: number; text: string }> {
+  const bytes = Buffer.from(envelope(body))
+  const start = process.hrtime.bigint()
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${TNS}/IErpConnectorWS/${operation}"`, 'content-length': bytes.length },
+    })
+    request.on('error', reject)
+    request.on('response', (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (text += chunk))
+      response.on('end', () => {
+        if (response.statusCode !== 200 || !text.includes('<State>Ok</State>')) reject(new Error(`${operation}: HTTP ${response.statusCode} ${text.slice(0, 300)}`))
+        else resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, text })
+      })
+    })
+    request.end(bytes)
+  })
+}
+
+/** 2. The Excel connector with a 10,000-customer workbook. */
+async function excelBench() {
+  const dir = await fs.mkdtemp(path.join(tmpdir(), 'erp-bench-'))
+  const count = 10_000
+  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+  const ctx = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
+  const template = templateWorkbook()
+  const customerSheet = template.sheets.find((s) => s.name === 'Customer')!
+  customerSheet.rows = [customerSheet.rows[0]!, ...customers(count, customerSheet.rows[0]!.map(String))]
+  await files.create(ctx, 'bench', path.join(dir, 'Big.xlsx'), template)
+  await files.create(ctx, 'bench', path.join(dir, 'Small.xlsx'), templateWorkbook())
+  await files.close()
+
+  const database = await openDatabase(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {})
+  await migrateToLatest(database.db)
+  const app = await buildServer({ connectors: [createExcelConnector({ workbooksDir: dir })], store: new SqlConnectionStore(database) })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/ErpConnectorWS.svc`
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
+  const big = '11111111-1111-1111-1111-111111111111'
+  const small = '22222222-2222-2222-2222-222222222222'
+  const save = (guid: string, file: string) =>
+    `<SaveConnectionRequest xmlns="${TNS}" xmlns:a="http://schemas.microsoft.com/2003/10/Serialization/Arrays"><ConnectionGuid>${guid}</ConnectionGuid><ConnectionInfo><a:KeyValueOfstringstring><a:Key>Filename</a:Key><a:Value>${file}</a:Value></a:KeyValueOfstringstring></ConnectionInfo></SaveConnectionRequest>`
+  await post(agent, url, 'WSSaveConnection', save(big, 'Big.xlsx'))
+  await post(agent, url, 'WSSaveConnection', save(small, 'Small.xlsx'))
+  const strings = (items: string[]) => items.map((i) => `<a:string>${i}</a:string>`).join('')
+  const getActors = (guid: string, keys: string[]) =>
+    `<GetActorsRequest xmlns="${TNS}" xmlns:a="http://schemas.microsoft.com/2003/10/Serialization/Arrays"><ConnectionGuid>${guid}</ConnectionGuid><ActorType>Customer</ActorType><ErpKeys>${strings(keys)}</ErpKeys><FieldKeys>${strings(['NAME', 'POSTALCITY', 'CreditLimit', 'StartDate', 'Active'])}</FieldKeys></GetActorsRequest>`
+  const byTimestamp = (since: string) =>
+    `<GetActorsByTimestampRequest xmlns="${TNS}" xmlns:a="http://schemas.microsoft.com/2003/10/Serialization/Arrays"><ConnectionGuid>${big}</ConnectionGuid><UpdatedOnOrAfter>${since}</UpdatedOnOrAfter><ActorType>Customer</ActorType><FieldKeys>${strings(['NAME', 'POSTALCITY'])}</FieldKeys></GetActorsByTimestampRequest>`
+  const keys = Array.from({ length: 100 }, (_, i) => String(1 + ((i * 97) % count)))
+  const iterations = quick ? 30 : 150
+  const repeat = async (n: number, call: () => Promise<{ ms: number }>) => {
+    const samples: number[] = []
+    for (let i = 0; i < n; i++) samples.push((await call()).ms)
+    return stats(samples)
+  }
+  await post(agent, url, 'WSGetActors', getActors(big, keys))
+  const cachedGet = await repeat(iterations, () => post(agent, url, 'WSGetActors', getActors(big, keys)))
+  const cachedAll = await repeat(Math.ceil(iterations / 5), () => post(agent, url, 'WSGetActorsByTimestamp', byTimestamp('')))
+  const cachedRecent = await repeat(iterations, () => post(agent, url, 'WSGetActorsByTimestamp', byTimestamp('2099-01-01T00:00:00')))
+
+  // A changed file is parsed again on the next call: rewrite it as a person saving it would.
+  const bigFile = path.join(dir, 'Big.xlsx')
+  const touch = async () => {
+    const bytes = await fs.readFile(bigFile)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    await fs.writeFile(bigFile, bytes)
+  }
+  const uncached: number[] = []
+  for (let i = 0; i < (quick ? 2 : 5); i++) {
+    await touch()
+    uncached.push((await post(agent, url, 'WSGetActors', getActors(big, keys))).ms)
+  }
+
+  // Other calls while the big workbook is re-parsed, against the same calls when nothing else runs.
+  await post(agent, url, 'WSGetActors', getActors(small, ['1', '2']))
+  const idle = await repeat(iterations, () => post(agent, url, 'WSGetActors', getActors(small, ['1', '2'])))
+  const during: number[] = []
+  for (let i = 0; i < (quick ? 2 : 5); i++) {
+    await touch()
+    let parsing = true
+    const reparse = post(agent, url, 'WSGetActors', getActors(big, keys)).finally(() => (parsing = false))
+    while (parsing) during.push((await post(agent, url, 'WSGetActors', getActors(small, ['1', '2']))).ms)
+    await reparse
+  }
+  const duringStats = stats(during)
+  agent.destroy()
+  await app.close()
+  await fs.rm(dir, { recursive: true, force: true })
+  return {
+    rows: count,
+    workbookBytes: (await fs.stat(bigFile).catch(() => ({ size: 0 }))).size,
+    getActors100Cached: cachedGet,
+    getActorsByTimestampAllCached: cachedAll,
+    getActorsByTimestampNoneCached: cachedRecent,
+    getActors100AfterFileChange: stats(uncached),
+    otherCallsIdle: idle,
+    otherCallsDuringReparse: duringStats,
+    otherCallsP50Ratio: duringStats.p50 / idle.p50,
+  }
+}
+
+const results: { codec?: ReturnType<typeof codecCosts>; excel?: Awaited<ReturnType<typeof excelBench>>; stacks?: StackComparison[] } = {}
+
+console.log('1. In-process message cost (median of runs)')
+results.codec = codecCosts()
+console.log(`   write a 1,000-actor WSGetActors response (${results.codec.writeActorResponse1000.bytes} bytes): p50 ${ms(results.codec.writeActorResponse1000.p50)}`)
+console.log(`   read a 500-actor WSSaveActors request (${results.codec.readSaveActorsRequest500.bytes} bytes): p50 ${ms(results.codec.readSaveActorsRequest500.p50)}`)
+
+console.log('\n2. Excel connector, 10,000-customer workbook')
+results.excel = await excelBench()
+const e = results.excel
+const row = (name: string, s: Stats) => console.log(`   ${name.padEnd(52)} p50 ${ms(s.p50).padStart(10)}   p99 ${ms(s.p99).padStart(10)}   (n=${s.n})`)
+row('WSGetActors, 100 keys, workbook cached', e.getActors100Cached)
+row('WSGetActorsByTimestamp, all 10,000, cached', e.getActorsByTimestampAllCached)
+row('WSGetActorsByTimestamp, none changed, cached', e.getActorsByTimestampNoneCached)
+row('WSGetActors, 100 keys, first call after a change', e.getActors100AfterFileChange)
+row('another workbook\'s WSGetActors, idle', e.otherCallsIdle)
+row('another workbook\'s WSGetActors, during a re-parse', e.otherCallsDuringReparse)
+console.log(`   ratio of other calls' p50 during a re-parse to idle: ${e.otherCallsP50Ratio.toFixed(2)}x`)
+
+if (!args.includes('--no-compare')) {
+  console.log('\n3. This server against node-soap, same WSDL, same data (A B A B; ratio = ours / node-soap)')
+  results.stacks = await compareWithNodeSoap({ quick, log: (line) => console.log(`   ${line}`) })
+}
+
+if (jsonFile) {
+  await fs.writeFile(jsonFile, JSON.stringify(results, null, 2))
+  console.log(`\nwrote ${jsonFile}`)
+}
+process.exit(0)

@@ -1,0 +1,74 @@
+/**
+ * The data the benchmarks use, the same for every server measured: deterministic actors and the requests for them.
+ */
+import type * as T from '../../generated/types.js'
+import type { RawCell } from '../../src/connectors/excel/cells.js'
+
+export const TNS = 'http://www.superoffice.net/EIS/Connector/1.0'
+export const ARRAYS = 'http://schemas.microsoft.com/2003/10/Serialization/Arrays'
+
+const CITIES = ['Oslo', 'Bergen', 'Trondheim', 'Stavanger', 'Tromsø', 'Ålesund', 'Bodø', 'Drammen']
+
+/** `count` actors with `fields` field values each: FIELD0 = name, FIELD1 = city, FIELD2 = an integer... */
+export function bigActors(count: number, fields: number): T.ErpActorWS[] {
+  return Array.from({ length: count }, (_, i) => {
+    const values = new Map<string, string | null>()
+    for (let f = 0; f < fields; f++) {
+      values.set(
+        `FIELD${f}`,
+        f === 0 ? `Customer ${i + 1} & Sons <AS>` : f === 1 ? CITIES[i % CITIES.length]! : f === 2 ? `[I:${i % 1000}]` : f === 3 ? `[F:${(i * 1.25).toFixed(2)}]` : `value ${f}-${i}`,
+      )
+    }
+    return { ActorType: 'Customer', ErpKey: String(i + 1), FieldValues: values, LastModified: `2026-11-27T10:${String(i % 60).padStart(2, '0')}:00.000Z`, ParentActorType: 'Unknown', ParentErpKey: '' }
+  })
+}
+
+export function envelope(body: string): string {
+  return `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>${body}</s:Body></s:Envelope>`
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+
+/** A WSSaveActors request body for these actors, as a .NET WCF client writes it. */
+export function actorsRequest(actors: T.ErpActorWS[], guid = '3aef3af6-8642-4fc1-8dc9-4e08bd76a6bf'): string {
+  const items = actors
+    .map(
+      (a) =>
+        `<ErpActorWS><ActorType>${a.ActorType}</ActorType><ErpKey>${a.ErpKey}</ErpKey><FieldValues xmlns:d6p1="${ARRAYS}">` +
+        [...a.FieldValues!].map(([k, v]) => `<d6p1:KeyValueOfstringstring><d6p1:Key>${k}</d6p1:Key><d6p1:Value>${esc(v ?? '')}</d6p1:Value></d6p1:KeyValueOfstringstring>`).join('') +
+        `</FieldValues><LastModified>${a.LastModified}</LastModified><ParentActorType>Unknown</ParentActorType><ParentErpKey/></ErpActorWS>`,
+    )
+    .join('')
+  return `<SaveActorsRequest xmlns="${TNS}"><ConnectionGuid>${guid}</ConnectionGuid><Actors xmlns:i="http://www.w3.org/2001/XMLSchema-instance">${items}</Actors></SaveActorsRequest>`
+}
+
+/** Excel rows for `count` customers under the template's Customer header. */
+export function customers(count: number, header: string[]): RawCell[][] {
+  const now = new Date().toISOString()
+  return Array.from({ length: count }, (_, i) =>
+    header.map((column): RawCell => {
+      switch (column) {
+        case 'ErpKey':
+          return String(i + 1)
+        case 'LastModified':
+          return now
+        case 'CustNo':
+          return 10_000 + i
+        case 'NAME':
+          return `Customer ${i + 1} AS`
+        case 'POSTALCITY':
+          return CITIES[i % CITIES.length]!
+        case 'CustGr':
+          return String(1 + (i % 3))
+        case 'CreditLimit':
+          return (i % 100) * 1000.5
+        case 'StartDate':
+          return { serial: 43_000 + (i % 3000) }
+        case 'Active':
+          return i % 2 === 0
+        default:
+          return null
+      }
+    }),
+  )
+}
