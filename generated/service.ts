@@ -39,6 +39,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'ActorPluginResponse',
       readRequest: (el) => C.readCreateActorRequest(el, 'CreateActorRequest'),
       writeResponse: (v) => '<ActorPluginResponse ' + C.WRAPPER_NAMESPACES + '>' + C.writeActorPluginResponse(v) + '</ActorPluginResponse>',
+      writeRequest: (v) => '<CreateActorRequest ' + C.WRAPPER_NAMESPACES + '>' + C.writeCreateActorRequest(v) + '</CreateActorRequest>',
+      readResponse: (el) => C.readActorPluginResponse(el, 'ActorPluginResponse'),
     },
     WSDeleteConnection: {
       name: 'WSDeleteConnection',
@@ -48,6 +50,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'ConnectorResultBase',
       readRequest: (el) => C.readRequestBase(el, 'RequestBase'),
       writeResponse: (v) => '<ConnectorResultBase ' + C.WRAPPER_NAMESPACES + '>' + C.writeConnectorResultBase(v) + '</ConnectorResultBase>',
+      writeRequest: (v) => '<RequestBase ' + C.WRAPPER_NAMESPACES + '>' + C.writeRequestBase(v) + '</RequestBase>',
+      readResponse: (el) => C.readConnectorResultBase(el, 'ConnectorResultBase'),
     },
     WSGetActors: {
       name: 'WSGetActors',
@@ -57,6 +61,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'ActorArrayPluginResponse',
       readRequest: (el) => C.readGetActorsRequest(el, 'GetActorsRequest'),
       writeResponse: (v) => '<ActorArrayPluginResponse ' + C.WRAPPER_NAMESPACES + '>' + C.writeActorArrayPluginResponse(v) + '</ActorArrayPluginResponse>',
+      writeRequest: (v) => '<GetActorsRequest ' + C.WRAPPER_NAMESPACES + '>' + C.writeGetActorsRequest(v) + '</GetActorsRequest>',
+      readResponse: (el) => C.readActorArrayPluginResponse(el, 'ActorArrayPluginResponse'),
     },
     WSGetActorsByTimestamp: {
       name: 'WSGetActorsByTimestamp',
@@ -66,6 +72,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'ActorArrayPluginResponse',
       readRequest: (el) => C.readGetActorsByTimestampRequest(el, 'GetActorsByTimestampRequest'),
       writeResponse: (v) => '<ActorArrayPluginResponse ' + C.WRAPPER_NAMESPACES + '>' + C.writeActorArrayPluginResponse(v) + '</ActorArrayPluginResponse>',
+      writeRequest: (v) => '<GetActorsByTimestampRequest ' + C.WRAPPER_NAMESPACES + '>' + C.writeGetActorsByTimestampRequest(v) + '</GetActorsByTimestampRequest>',
+      readResponse: (el) => C.readActorArrayPluginResponse(el, 'ActorArrayPluginResponse'),
     },
     WSGetConfigData: {
       name: 'WSGetConfigData',
@@ -75,6 +83,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'FieldMetadataInfoArrayPluginResponse',
       readRequest: (el) => C.readWSGetConfigData(el, 'WSGetConfigData'),
       writeResponse: (v) => '<FieldMetadataInfoArrayPluginResponse ' + C.WRAPPER_NAMESPACES + '>' + C.writeFieldMetadataInfoArrayPluginResponse(v) + '</FieldMetadataInfoArrayPluginResponse>',
+      writeRequest: (v) => '<WSGetConfigData ' + C.WRAPPER_NAMESPACES + '>' + C.writeWSGetConfigData(v) + '</WSGetConfigData>',
+      readResponse: (el) => C.readFieldMetadataInfoArrayPluginResponse(el, 'FieldMetadataInfoArrayPluginResponse'),
     },
     WSGetList: {
       name: 'WSGetList',
@@ -84,6 +94,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'ListItemArrayPluginResponse',
       readRequest: (el) => C.readGetListRequest(el, 'GetListRequest'),
       writeResponse: (v) => '<ListItemArrayPluginResponse ' + C.WRAPPER_NAMESPACES + '>' + C.writeListItemArrayPluginResponse(v) + '</ListItemArrayPluginResponse>',
+      writeRequest: (v) => '<GetListRequest ' + C.WRAPPER_NAMESPACES + '>' + C.writeGetListRequest(v) + '</GetListRequest>',
+      readResponse: (el) => C.readListItemArrayPluginResponse(el, 'ListItemArrayPluginResponse'),
     },
     WSGetListItems: {
       name: 'WSGetListItems',
@@ -93,6 +105,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'ListItemArrayPluginResponse',
       readRequest: (el) => C.readGetListItemsRequest(el, 'GetListItemsRequest'),
       writeResponse: (v) => '<ListItemArrayPluginResponse ' + C.WRAPPER_NAMESPACES + '>' + C.writeListItemArrayPluginResponse(v) + '</ListItemArrayPluginResponse>',
+      writeRequest: (v) => '<GetListItemsRequest ' + C.WRAPPER_NAMESPACES + '>' + C.writeGetListItemsRequest(v) + '</GetListItemsRequest>',
+      readResponse: (el) => C.readListItemArrayPluginResponse(el, 'ListItemArrayPluginResponse'),
     },
     WSGetSearchableFields: {
       name: 'WSGetSearchableFields',
@@ -102,6 +116,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'StringArrayPluginResponse',
       readRequest: (el) => C.readGetSearchableFieldsRequest(el, 'GetSearchableFieldsRequest'),
       writeResponse: (v) => '<StringArrayPluginResponse ' + C.WRAPPER_NAMESPACES + '>' + C.writeStringArrayPluginResponse(v) + '</StringArrayPluginResponse>',
+      writeRequest: (v) => '<GetSearchableFieldsRequest ' + C.WRAPPER_NAMESPACES + '>' + C.writeGetSearchableFieldsRequest(v) + '</GetSearchableFieldsRequest>',
+      readResponse: (el) => C.readStringArrayPluginResponse(el, 'StringArrayPluginResponse'),
     },
     WSGetSupportedActorTypeFields: {
       name: 'WSGetSupportedActorTypeFields',
@@ -111,6 +127,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'FieldMetadataInfoArrayPluginResponse',
       readRequest: (el) => C.readGetSupportedActorTypeFieldsRequest(el, 'GetSupportedActorTypeFieldsRequest'),
       writeResponse: (v) => '<FieldMetadataInfoArrayPluginResponse ' + C.WRAPPER_NAMESPACES + '>' + C.writeFieldMetadataInfoArrayPluginResponse(v) + '</FieldMetadataInfoArrayPluginResponse>',
+      writeRequest: (v) => '<GetSupportedActorTypeFieldsRequest ' + C.WRAPPER_NAMESPACES + '>' + C.writeGetSupportedActorTypeFieldsRequest(v) + '</GetSupportedActorTypeFieldsRequest>',
+      readResponse: (el) => C.readFieldMetadataInfoArrayPluginResponse(el, 'FieldMetadataInfoArrayPluginResponse'),
     },
     WSGetSupportedActorTypes: {
       name: 'WSGetSupportedActorTypes',
@@ -120,6 +138,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'StringArrayPluginResponse',
       readRequest: (el) => C.readRequestBase(el, 'RequestBase'),
       writeResponse: (v) => '<StringArrayPluginResponse ' + C.WRAPPER_NAMESPACES + '>' + C.writeStringArrayPluginResponse(v) + '</StringArrayPluginResponse>',
+      writeRequest: (v) => '<RequestBase ' + C.WRAPPER_NAMESPACES + '>' + C.writeRequestBase(v) + '</RequestBase>',
+      readResponse: (el) => C.readStringArrayPluginResponse(el, 'StringArrayPluginResponse'),
     },
     WSSaveActors: {
       name: 'WSSaveActors',
@@ -129,6 +149,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'ActorArrayPluginResponse',
       readRequest: (el) => C.readSaveActorsRequest(el, 'SaveActorsRequest'),
       writeResponse: (v) => '<ActorArrayPluginResponse ' + C.WRAPPER_NAMESPACES + '>' + C.writeActorArrayPluginResponse(v) + '</ActorArrayPluginResponse>',
+      writeRequest: (v) => '<SaveActorsRequest ' + C.WRAPPER_NAMESPACES + '>' + C.writeSaveActorsRequest(v) + '</SaveActorsRequest>',
+      readResponse: (el) => C.readActorArrayPluginResponse(el, 'ActorArrayPluginResponse'),
     },
     WSSaveConnection: {
       name: 'WSSaveConnection',
@@ -138,6 +160,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'ConnectorResultBase',
       readRequest: (el) => C.readSaveConnectionRequest(el, 'SaveConnectionRequest'),
       writeResponse: (v) => '<ConnectorResultBase ' + C.WRAPPER_NAMESPACES + '>' + C.writeConnectorResultBase(v) + '</ConnectorResultBase>',
+      writeRequest: (v) => '<SaveConnectionRequest ' + C.WRAPPER_NAMESPACES + '>' + C.writeSaveConnectionRequest(v) + '</SaveConnectionRequest>',
+      readResponse: (el) => C.readConnectorResultBase(el, 'ConnectorResultBase'),
     },
     WSSearchActorByParent: {
       name: 'WSSearchActorByParent',
@@ -147,6 +171,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'ActorArrayPluginResponse',
       readRequest: (el) => C.readSearchActorByParentRequest(el, 'SearchActorByParentRequest'),
       writeResponse: (v) => '<ActorArrayPluginResponse ' + C.WRAPPER_NAMESPACES + '>' + C.writeActorArrayPluginResponse(v) + '</ActorArrayPluginResponse>',
+      writeRequest: (v) => '<SearchActorByParentRequest ' + C.WRAPPER_NAMESPACES + '>' + C.writeSearchActorByParentRequest(v) + '</SearchActorByParentRequest>',
+      readResponse: (el) => C.readActorArrayPluginResponse(el, 'ActorArrayPluginResponse'),
     },
     WSSearchActors: {
       name: 'WSSearchActors',
@@ -156,6 +182,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'ActorArrayPluginResponse',
       readRequest: (el) => C.readSearchActorsRequest(el, 'SearchActorsRequest'),
       writeResponse: (v) => '<ActorArrayPluginResponse ' + C.WRAPPER_NAMESPACES + '>' + C.writeActorArrayPluginResponse(v) + '</ActorArrayPluginResponse>',
+      writeRequest: (v) => '<SearchActorsRequest ' + C.WRAPPER_NAMESPACES + '>' + C.writeSearchActorsRequest(v) + '</SearchActorsRequest>',
+      readResponse: (el) => C.readActorArrayPluginResponse(el, 'ActorArrayPluginResponse'),
     },
     WSSearchActorsAdvanced: {
       name: 'WSSearchActorsAdvanced',
@@ -165,6 +193,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'ActorArrayPluginResponse',
       readRequest: (el) => C.readSearchActorsAdvancedRequest(el, 'SearchActorsAdvancedRequest'),
       writeResponse: (v) => '<ActorArrayPluginResponse ' + C.WRAPPER_NAMESPACES + '>' + C.writeActorArrayPluginResponse(v) + '</ActorArrayPluginResponse>',
+      writeRequest: (v) => '<SearchActorsAdvancedRequest ' + C.WRAPPER_NAMESPACES + '>' + C.writeSearchActorsAdvancedRequest(v) + '</SearchActorsAdvancedRequest>',
+      readResponse: (el) => C.readActorArrayPluginResponse(el, 'ActorArrayPluginResponse'),
     },
     WSTestConfigData: {
       name: 'WSTestConfigData',
@@ -174,6 +204,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'ConnectorResultBase',
       readRequest: (el) => C.readTestConfigDataRequest(el, 'TestConfigDataRequest'),
       writeResponse: (v) => '<ConnectorResultBase ' + C.WRAPPER_NAMESPACES + '>' + C.writeConnectorResultBase(v) + '</ConnectorResultBase>',
+      writeRequest: (v) => '<TestConfigDataRequest ' + C.WRAPPER_NAMESPACES + '>' + C.writeTestConfigDataRequest(v) + '</TestConfigDataRequest>',
+      readResponse: (el) => C.readConnectorResultBase(el, 'ConnectorResultBase'),
     },
     WSTestConnection: {
       name: 'WSTestConnection',
@@ -183,6 +215,8 @@ export const ErpConnectorWS: SoapServiceDescription<ErpConnectorWSOperations> = 
       responseElement: 'ConnectorResultBase',
       readRequest: (el) => C.readRequestBase(el, 'RequestBase'),
       writeResponse: (v) => '<ConnectorResultBase ' + C.WRAPPER_NAMESPACES + '>' + C.writeConnectorResultBase(v) + '</ConnectorResultBase>',
+      writeRequest: (v) => '<RequestBase ' + C.WRAPPER_NAMESPACES + '>' + C.writeRequestBase(v) + '</RequestBase>',
+      readResponse: (el) => C.readConnectorResultBase(el, 'ConnectorResultBase'),
     },
   },
 }

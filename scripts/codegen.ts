@@ -447,6 +447,8 @@ function emitService(model: Model): string {
       `      responseElement: '${o.response}',`,
       `      readRequest: (el) => C.read${o.request}(el, '${o.request}'),`,
       `      writeResponse: (v) => '<${o.response} ' + C.WRAPPER_NAMESPACES + '>' + C.write${o.response}(v) + '</${o.response}>',`,
+      `      writeRequest: (v) => '<${o.request} ' + C.WRAPPER_NAMESPACES + '>' + C.write${o.request}(v) + '</${o.request}>',`,
+      `      readResponse: (el) => C.read${o.response}(el, '${o.response}'),`,
       `    },`,
     )
   }

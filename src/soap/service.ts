@@ -16,6 +16,10 @@ export interface SoapOperation<Request, Response> {
   readRequest(body: XmlElement): Request
   /** The whole response wrapper element, namespaces declared, members in wire order. */
   writeResponse(response: Response): string
+  /** For clients: the whole request wrapper element. */
+  writeRequest(request: Request): string
+  /** For clients: reads a response wrapper element. */
+  readResponse(body: XmlElement): Response
 }
 
 export type OperationTypes = { [name: string]: { request: unknown; response: unknown } }

@@ -69,18 +69,20 @@ t.test('the embedded schemas compile in xmllint and tell valid from invalid mess
   t.match(validate(main, invalid), /Nope.*not expected/, 'an invalid one is reported')
 })
 
-t.test('Python zeep loads the served WSDL and calls six operations', async (t) => {
+t.test('Python zeep loads the served WSDL and runs config, save, create, get, search', async (t) => {
   const python = '/usr/bin/python3'
   if (!existsSync(python)) return t.fail('Debian python3 is needed: apt-get install python3-zeep')
   const script = path.join(PROJECT_ROOT, 'test/interop/zeep_client.py')
   const { stdout } = await promisify(execFile)(python, [script, `${server.endpoint}?wsdl`, randomUUID()], { timeout: 60_000 })
   const result = JSON.parse(stdout) as Record<string, unknown>
   t.same(result, {
-    config: { State: 'Ok', fields: ['Dataset', 'DefaultGroup'] },
+    config: { State: 'Ok', fields: ['Dataset', 'DefaultGroup', 'ApiKey'] },
     save: { State: 'Ok', IsOk: true },
     test: { State: 'Ok' },
+    create: { State: 'Ok', ErpKey: '19', hasLastModified: true },
+    created: { NAME: 'Zeep & Co AS', POSTALCITY: 'Tromsø' },
     get: [{ ErpKey: '17', values: { NAME: 'Kunden A/S', POSTALCITY: 'Oslo' } }],
-    search: ['18'],
+    search: ['19'],
     list: [
       ['1', 'Small'],
       ['2', 'Medium'],
@@ -89,14 +91,14 @@ t.test('Python zeep loads the served WSDL and calls six operations', async (t) =
   })
 })
 
-t.test('node-soap loads the served WSDL and calls six operations', async (t) => {
+t.test('node-soap loads the served WSDL and runs config, save, create, get, search', async (t) => {
   const client = await soap.createClientAsync(`${server.endpoint}?wsdl`)
   const guid = randomUUID()
   const [config] = await client.WSGetConfigDataAsync({})
   t.equal(config.State, 'Ok')
   t.same(
     config.FieldMetaDataObjects.FieldMetadataInfoWS.map((f: { FieldKey: string }) => f.FieldKey),
-    ['Dataset', 'DefaultGroup'],
+    ['Dataset', 'DefaultGroup', 'ApiKey'],
   )
   const [saved] = await client.WSSaveConnectionAsync({
     ConnectionGuid: guid,
@@ -105,6 +107,15 @@ t.test('node-soap loads the served WSDL and calls six operations', async (t) => 
   t.same([saved.State, saved.IsOk], ['Ok', true])
   const [tested] = await client.WSTestConnectionAsync({ ConnectionGuid: guid })
   t.equal(tested.State, 'Ok')
+  const [created] = await client.WSCreateActorAsync({
+    ConnectionGuid: guid,
+    Actor: { ActorType: 'Customer', ErpKey: '', FieldValues: { KeyValueOfstringstring: [{ Key: 'NAME', Value: 'Node & Soap <AS>' }] }, LastModified: '', ParentActorType: 'Unknown', ParentErpKey: '' },
+  })
+  t.same([created.State, created.Actor.ErpKey], ['Ok', '19'])
+  const [fetched] = await client.WSGetActorsAsync({ ConnectionGuid: guid, ActorType: 'Customer', ErpKeys: { string: ['19'] }, FieldKeys: { string: ['NAME'] } })
+  t.same([[fetched.Actors.ErpActorWS].flat()[0].FieldValues.KeyValueOfstringstring].flat(), [{ Key: 'NAME', Value: 'Node & Soap <AS>' }])
+  const [byName] = await client.WSSearchActorsAsync({ ConnectionGuid: guid, ActorType: 'Customer', SearchText: 'soap <as', FieldKeys: { string: ['NAME'] } })
+  t.same([byName.Actors.ErpActorWS].flat().map((a: { ErpKey: string }) => a.ErpKey), ['19'])
   const [got] = await client.WSGetActorsAsync({ ConnectionGuid: guid, ActorType: 'Customer', ErpKeys: { string: ['18'] }, FieldKeys: { string: ['NAME'] } })
   const actor = [got.Actors.ErpActorWS].flat()[0]
   t.equal(actor.ErpKey, '18')

@@ -41,7 +41,6 @@ const refusals: Array<[string | null, RegExp]> = [
   ['ErpClient.xlsm', /must end in \.xlsx/],
   ['ErpClient', /must end in \.xlsx/],
   ['sub\\x.xlsx', /separate folders with "\/"/],
-  ['a\u0001.xlsx', /control characters/],
   ['escape/x.xlsx', /leads outside the workbooks folder through a symbolic link/],
 ]
 
