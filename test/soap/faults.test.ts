@@ -58,7 +58,7 @@ const cases: Case[] = [
   { name: 'a raw control character', body: envelope(`<RequestBase xmlns="${TNS}"><ConnectionGuid>a\u0001b</ConnectionGuid></RequestBase>`), headers: { soapaction: action('WSTestConnection') }, faultcode: 's:Client', faultstring: /U\+0001, which XML 1.0 does not allow/ },
   { name: 'a control character in a tag name', body: envelope(`<Request\u0001Base xmlns="${TNS}"/>`), headers: { soapaction: action('WSTestConnection') }, faultcode: 's:Client', faultstring: /U\+0001/ },
   { name: 'a prefix bound to the empty namespace', body: envelope(`<RequestBase xmlns="${TNS}" xmlns:p=""/>`), headers: { soapaction: action('WSTestConnection') }, faultcode: 's:Client', faultstring: /binds xmlns:p to an empty namespace/ },
-  { name: 'text after the root element', body: fixture('WSGetActors') + 'trailing', headers: { soapaction: GET_ACTORS }, faultcode: 's:Client', faultstring: /Extra text at the end|text outside the root element/ },
+  { name: 'text after the root element', body: fixture('WSGetActors') + 'trailing', headers: { soapaction: GET_ACTORS }, faultcode: 's:Client', faultstring: /text after the root element/ },
   { name: 'a name with an empty prefix', body: envelope(`<:RequestBase xmlns="${TNS}"/>`), headers: { soapaction: action('WSTestConnection') }, faultcode: 's:Client', faultstring: /not well-formed|qualified name/ },
   { name: 'dictionary entry without a Key', body: dictionary('<a:KeyValueOfstringstring><a:Value>1</a:Value></a:KeyValueOfstringstring>'), headers: { soapaction: action('WSTestConfigData') }, faultcode: 's:Client', faultstring: /ConnectionInfo\[0\]: an entry has no Key/ },
 ]
