@@ -135,13 +135,17 @@ async function load(server: Server, scenario: (typeof SCENARIOS)[number], second
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
 
 export async function compareWithNodeSoap(options: { quick: boolean; log: (line: string) => void }): Promise<StackComparison[]> {
   const ours = await start('ours')
   const nodeSoap = await start('node-soap')
   const seconds = options.quick ? 3 : 10
-  const pairs = options.quick ? 1 : 2
+  const pairs = options.quick ? 1 : 3
   const comparisons: StackComparison[] = []
   try {
     for (const scenario of SCENARIOS) {
