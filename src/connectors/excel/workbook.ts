@@ -13,6 +13,7 @@
 import type * as T from '../../../generated/types.js'
 import { ACTOR_TYPES } from '../../connector/host.js'
 import {
+  decodeFieldValue,
   encodeCheckbox,
   encodeDateTime,
   encodeDouble,
@@ -276,26 +277,12 @@ export function encodeCell(field: FieldSpec, cell: RawCell | undefined): string 
 /** The cell to store for a wire value; throws ValueEncodingError (or a message) naming what was expected. */
 export function decodeValue(field: FieldSpec, value: string | null, lists: Map<string, Map<string, string>>): RawCell {
   if (value === null || value === '') return null
-  switch (field.type) {
-    case 'Integer':
-      return parseIntegerValue(value)
-    case 'Double':
-      return parseDoubleValue(value)
-    case 'Checkbox':
-      return parseCheckboxValue(value)
-    case 'Datetime':
-      return { serial: wallClockToSerial(parseDateTimeValue(value)) }
-    case 'List':
-      if (!lists.get(field.listName)?.has(value)) {
-        throw new Error(`"${value}" is not a key of the list ${field.listName}`)
-      }
-      return value
-    default:
-      if (field.maxLength > 0 && [...value].length > field.maxLength) {
-        throw new Error(`it is longer than ${field.maxLength} characters`)
-      }
-      return value
+  if (field.type === 'List' && !lists.get(field.listName)?.has(value)) {
+    throw new Error(`"${value}" is not a key of the list ${field.listName}`)
   }
+  if (field.maxLength > 0 && [...value].length > field.maxLength) throw new Error(`it is longer than ${field.maxLength} characters`)
+  const decoded = decodeFieldValue(field.type, value)
+  return typeof decoded === 'object' ? { serial: wallClockToSerial(decoded) } : decoded
 }
 
 /** The next value of a generated field: `{n}` in the pattern becomes one more than the highest number used. */
