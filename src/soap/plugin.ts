@@ -176,6 +176,8 @@ function unquote(action: string | undefined): string {
 }
 
 function checkContentType(contentType: string | undefined): void {
+  // What every WCF client sends; parsing it on each call is a measurable share of a small call.
+  if (contentType === 'text/xml; charset=utf-8') return
   const [mediaType = '', ...params] = (contentType ?? '').split(';').map((p) => p.trim())
   if (mediaType.toLowerCase() === 'application/soap+xml') throw new errors.VersionMismatch()
   if (mediaType.toLowerCase() !== 'text/xml') throw new errors.UnsupportedContentType(contentType ?? '(none)')

@@ -95,128 +95,144 @@ export function readXml(xml: string, options: XmlReadOptions): XmlElement {
   if (forbidden) throw new XmlReadError(`Malformed XML: it contains ${describe(forbidden[0])}, which XML 1.0 does not allow`)
   // Literal CR and CRLF read as LF (XML 1.0 section 2.11); a CR that matters arrives as &#xD;.
   if (xml.indexOf('\r') >= 0) xml = xml.replace(/\r\n?/g, '\n')
-  const fail = (message: string, at: number): never => {
+  return new Reader(xml, options.maxDepth).read()
+}
+
+/** One pass over one document; methods rather than closures, so a call creates only its state. */
+class Reader {
+  private readonly stack: Open[] = []
+  // Messages repeat a few names thousands of times: split each once.
+  private readonly names = new Map<string, { prefix: string; local: string }>()
+  private root: XmlElement | undefined
+  private readonly length: number
+
+  constructor(
+    private readonly xml: string,
+    private readonly maxDepth: number,
+  ) {
+    this.length = xml.length
+  }
+
+  read(): XmlElement {
+    let pos = 0
+    while (pos < this.length) {
+      const lt = this.xml.indexOf('<', pos)
+      const textEnd = lt < 0 ? this.length : lt
+      if (textEnd > pos) {
+        const raw = this.xml.slice(pos, textEnd)
+        const top = this.stack[this.stack.length - 1]
+        if (top) {
+          if (raw.indexOf(']]>') >= 0) this.fail('"]]>" may not appear in text', pos + raw.indexOf(']]>'))
+          top.text += decodeText(raw)
+        } else if (!/^[ \t\n]*$/.test(raw)) this.fail(this.root ? 'there is text after the root element' : 'there is text before the root element', pos)
+      }
+      if (lt < 0) break
+      const next = this.xml.charCodeAt(lt + 1)
+      if (next === SLASH) {
+        const top = this.stack.pop()
+        // Compare the name in place: end tags are half of all tags, and slicing each one costs.
+        let close = lt + 2 + (top ? top.qname.length : 0)
+        while (close < this.length && isSpace(this.xml.charCodeAt(close))) close++
+        if (!top || this.xml.charCodeAt(close) !== GT || !this.xml.startsWith(top.qname, lt + 2)) {
+          const end = this.xml.indexOf('>', lt + 2)
+          const found = this.xml.slice(lt + 2, end < 0 ? this.length : end).trimEnd()
+          if (!top) this.fail(`</${found}> closes nothing`, lt)
+          this.fail(`expected </${top!.qname}>, found </${found}>`, lt)
+        }
+        this.finish(top!)
+        pos = close + 1
+      } else if (next === BANG) {
+        if (this.xml.startsWith('<!--', lt)) {
+          const close = this.xml.indexOf('-->', lt + 4)
+          if (close < 0) this.fail('a comment is not closed', lt)
+          if (this.xml.slice(lt + 4, close).includes('--')) this.fail('"--" may not appear inside a comment', lt)
+          pos = close + 3
+        } else if (this.xml.startsWith('<![CDATA[', lt)) {
+          const close = this.xml.indexOf(']]>', lt + 9)
+          if (close < 0) this.fail('a CDATA section is not closed', lt)
+          const top = this.stack[this.stack.length - 1]
+          if (!top) this.fail('a CDATA section outside the root element', lt)
+          top!.text += this.xml.slice(lt + 9, close)
+          pos = close + 3
+        } else if (/^<!DOCTYPE/i.test(this.xml.slice(lt, lt + 9))) {
+          // A DTD can define entities that expand without bound; SOAP forbids DTDs anyway (SOAP 1.1 section 3).
+          throw new XmlReadError('XML with a DOCTYPE declaration is not accepted')
+        } else this.fail('"<!" starts neither a comment nor a CDATA section', lt)
+      } else if (next === QUESTION) {
+        const close = this.xml.indexOf('?>', lt + 2)
+        if (close < 0) this.fail('a processing instruction is not closed', lt)
+        const target = /^[^\s?]*/.exec(this.xml.slice(lt + 2, close))![0]
+        if (target.toLowerCase() === 'xml' && (lt !== 0 || this.stack.length > 0 || this.root)) this.fail('the XML declaration must come first', lt)
+        if (target === '') this.fail('a processing instruction without a target', lt)
+        pos = close + 2
+      } else {
+        if (this.root && this.stack.length === 0) this.fail('there is a second root element', lt)
+        pos = this.startTag(lt)
+      }
+    }
+    if (this.stack.length > 0) this.fail(`<${this.stack[this.stack.length - 1]!.qname}> is not closed`, this.length)
+    if (!this.root) this.fail('there is no root element', this.length)
+    return this.root!
+  }
+
+  private fail(message: string, at: number): never {
     let line = 1
     let column = 1
-    for (let i = 0; i < at && i < xml.length; i++) {
-      if (xml.charCodeAt(i) === 10) {
+    for (let i = 0; i < at && i < this.xml.length; i++) {
+      if (this.xml.charCodeAt(i) === 10) {
         line++
         column = 1
       } else column++
     }
     throw new XmlReadError(`Malformed XML at line ${line}, column ${column}: ${message}`)
   }
-  const stack: Open[] = []
-  // Messages repeat a few names thousands of times: split each once.
-  const names = new Map<string, { prefix: string; local: string }>()
-  let root: XmlElement | undefined
-  let pos = 0
-  const length = xml.length
-  while (pos < length) {
-    const lt = xml.indexOf('<', pos)
-    const textEnd = lt < 0 ? length : lt
-    if (textEnd > pos) {
-      const raw = xml.slice(pos, textEnd)
-      const top = stack[stack.length - 1]
-      if (top) {
-        if (raw.indexOf(']]>') >= 0) fail('"]]>" may not appear in text', pos + raw.indexOf(']]>'))
-        top.text += decodeText(raw)
-      } else if (!/^[ \t\n]*$/.test(raw)) fail(root ? 'there is text after the root element' : 'there is text before the root element', pos)
-    }
-    if (lt < 0) break
-    const next = xml.charCodeAt(lt + 1)
-    if (next === SLASH) {
-      const top = stack.pop()
-      // Compare the name in place: end tags are half of all tags, and slicing each one costs.
-      let close = lt + 2 + (top ? top.qname.length : 0)
-      while (close < length && isSpace(xml.charCodeAt(close))) close++
-      if (!top || xml.charCodeAt(close) !== GT || !xml.startsWith(top.qname, lt + 2)) {
-        const end = xml.indexOf('>', lt + 2)
-        const found = xml.slice(lt + 2, end < 0 ? length : end).trimEnd()
-        if (!top) fail(`</${found}> closes nothing`, lt)
-        fail(`expected </${top!.qname}>, found </${found}>`, lt)
-      }
-      finish(top!)
-      pos = close + 1
-    } else if (next === BANG) {
-      if (xml.startsWith('<!--', lt)) {
-        const close = xml.indexOf('-->', lt + 4)
-        if (close < 0) fail('a comment is not closed', lt)
-        if (xml.slice(lt + 4, close).includes('--')) fail('"--" may not appear inside a comment', lt)
-        pos = close + 3
-      } else if (xml.startsWith('<![CDATA[', lt)) {
-        const close = xml.indexOf(']]>', lt + 9)
-        if (close < 0) fail('a CDATA section is not closed', lt)
-        const top = stack[stack.length - 1]
-        if (!top) fail('a CDATA section outside the root element', lt)
-        top!.text += xml.slice(lt + 9, close)
-        pos = close + 3
-      } else if (/^<!DOCTYPE/i.test(xml.slice(lt, lt + 9))) {
-        // A DTD can define entities that expand without bound; SOAP forbids DTDs anyway (SOAP 1.1 section 3).
-        throw new XmlReadError('XML with a DOCTYPE declaration is not accepted')
-      } else fail('"<!" starts neither a comment nor a CDATA section', lt)
-    } else if (next === QUESTION) {
-      const close = xml.indexOf('?>', lt + 2)
-      if (close < 0) fail('a processing instruction is not closed', lt)
-      const target = /^[^\s?]*/.exec(xml.slice(lt + 2, close))![0]
-      if (target.toLowerCase() === 'xml' && (lt !== 0 || stack.length > 0 || root)) fail('the XML declaration must come first', lt)
-      if (target === '') fail('a processing instruction without a target', lt)
-      pos = close + 2
-    } else {
-      if (root && stack.length === 0) fail('there is a second root element', lt)
-      pos = startTag(lt)
-    }
-  }
-  if (stack.length > 0) fail(`<${stack[stack.length - 1]!.qname}> is not closed`, length)
-  if (!root) fail('there is no root element', length)
-  return root!
 
-  function finish(element: Open): void {
-    const parent = stack[stack.length - 1]
-    if (!parent) root = element
+  private finish(element: Open): void {
+    const parent = this.stack[this.stack.length - 1]
+    if (!parent) this.root = element
     else if (parent.children === NO_CHILDREN) parent.children = [element]
     else parent.children.push(element)
   }
 
   /** Reads a start tag at `lt`; returns the position after it. */
-  function startTag(lt: number): number {
+  private startTag(lt: number): number {
     let i = lt + 1
     const nameStart = i
-    i = skipName(i)
-    if (i === nameStart) fail('"<" is not followed by a name', lt)
-    const qname = xml.slice(nameStart, i)
-    if (stack.length >= options.maxDepth) throw new XmlReadError(`XML nests elements deeper than the limit of ${options.maxDepth} levels`)
+    i = this.skipName(i)
+    if (i === nameStart) this.fail('"<" is not followed by a name', lt)
+    const qname = this.xml.slice(nameStart, i)
+    if (this.stack.length >= this.maxDepth) throw new XmlReadError(`XML nests elements deeper than the limit of ${this.maxDepth} levels`)
     let raw: Array<[string, string]> | undefined
     for (;;) {
       const before = i
-      while (i < length && isSpace(xml.charCodeAt(i))) i++
-      const c = xml.charCodeAt(i)
+      while (i < this.length && isSpace(this.xml.charCodeAt(i))) i++
+      const c = this.xml.charCodeAt(i)
       if (c === GT || c === SLASH) break
-      if (i === length) fail(`<${qname}> is not closed`, lt)
-      if (i === before) fail(`attributes of <${qname}> must be separated by white space`, i)
+      if (i === this.length) this.fail(`<${qname}> is not closed`, lt)
+      if (i === before) this.fail(`attributes of <${qname}> must be separated by white space`, i)
       const attrStart = i
-      i = skipName(i)
-      if (i === attrStart) fail(`<${qname}> has a malformed attribute`, i)
-      const attr = xml.slice(attrStart, i)
-      while (isSpace(xml.charCodeAt(i))) i++
-      if (xml.charCodeAt(i) !== EQUALS) fail(`attribute ${attr} of <${qname}> has no value`, i)
+      i = this.skipName(i)
+      if (i === attrStart) this.fail(`<${qname}> has a malformed attribute`, i)
+      const attr = this.xml.slice(attrStart, i)
+      while (isSpace(this.xml.charCodeAt(i))) i++
+      if (this.xml.charCodeAt(i) !== EQUALS) this.fail(`attribute ${attr} of <${qname}> has no value`, i)
       i++
-      while (isSpace(xml.charCodeAt(i))) i++
-      const quote = xml.charCodeAt(i)
-      if (quote !== 34 && quote !== 39) fail(`the value of attribute ${attr} must be quoted`, i)
-      const close = xml.indexOf(quote === 34 ? '"' : "'", i + 1)
-      if (close < 0) fail(`the value of attribute ${attr} is not closed`, i)
-      const value = xml.slice(i + 1, close)
-      if (value.indexOf('<') >= 0) fail(`the value of attribute ${attr} contains "<"`, i)
+      while (isSpace(this.xml.charCodeAt(i))) i++
+      const quote = this.xml.charCodeAt(i)
+      if (quote !== 34 && quote !== 39) this.fail(`the value of attribute ${attr} must be quoted`, i)
+      const close = this.xml.indexOf(quote === 34 ? '"' : "'", i + 1)
+      if (close < 0) this.fail(`the value of attribute ${attr} is not closed`, i)
+      const value = this.xml.slice(i + 1, close)
+      if (value.indexOf('<') >= 0) this.fail(`the value of attribute ${attr} contains "<"`, i)
       raw ??= []
-      if (raw.some(([name]) => name === attr)) fail(`<${qname}> has attribute ${attr} twice`, attrStart)
+      if (raw.some(([name]) => name === attr)) this.fail(`<${qname}> has attribute ${attr} twice`, attrStart)
       raw.push([attr, value])
       i = close + 1
     }
-    const selfClosing = xml.charCodeAt(i) === SLASH
-    if (selfClosing && xml.charCodeAt(i + 1) !== GT) fail(`<${qname}> is not closed properly`, i)
+    const selfClosing = this.xml.charCodeAt(i) === SLASH
+    if (selfClosing && this.xml.charCodeAt(i + 1) !== GT) this.fail(`<${qname}> is not closed properly`, i)
     const after = selfClosing ? i + 2 : i + 1
-    const parentScope = stack.length > 0 ? stack[stack.length - 1]!.scope : ROOT_SCOPE
+    const parentScope = this.stack.length > 0 ? this.stack[this.stack.length - 1]!.scope : ROOT_SCOPE
     let scope = parentScope
     if (raw) {
       for (const [key, value] of raw) {
@@ -228,8 +244,8 @@ export function readXml(xml: string, options: XmlReadOptions): XmlElement {
         scope.prefixes.set(key === 'xmlns' ? '' : key.slice(6), uri)
       }
     }
-    let parts = names.get(qname)
-    if (!parts) names.set(qname, (parts = splitQName(qname)))
+    let parts = this.names.get(qname)
+    if (!parts) this.names.set(qname, (parts = splitQName(qname)))
     const { prefix, local } = parts
     const ns = resolvePrefix(prefix, scope, qname)
     let nil = false
@@ -246,16 +262,16 @@ export function readXml(xml: string, options: XmlReadOptions): XmlElement {
       }
     }
     const open: Open = { ns, name: local, children: NO_CHILDREN, text: '', nil, attributes: attributes ?? NO_ATTRIBUTES, qname, scope }
-    if (selfClosing) finish(open)
-    else stack.push(open)
+    if (selfClosing) this.finish(open)
+    else this.stack.push(open)
     return after
   }
 
-  function skipName(i: number): number {
-    const first = xml.charCodeAt(i)
+  private skipName(i: number): number {
+    const first = this.xml.charCodeAt(i)
     if (!(isNameStart(first))) return i
     i++
-    while (i < length && isNameChar(xml.charCodeAt(i))) i++
+    while (i < this.length && isNameChar(this.xml.charCodeAt(i))) i++
     return i
   }
 }
