@@ -61,12 +61,19 @@ function codecCosts() {
     write()
     read()
   }
+  // Baselines in the same process, so that the numbers compare across machines: the same data as JSON.
+  const plain = response.Actors.map((a) => ({ ...a, FieldValues: Object.fromEntries(a.FieldValues!) }))
+  const json = JSON.stringify(bigActors(500, 10).map((a) => ({ ...a, FieldValues: Object.fromEntries(a.FieldValues!) })))
+  const stringify = () => JSON.stringify(plain)
+  const parse = () => JSON.parse(json) as unknown
   const runs = quick ? 30 : 100
   const writeMs = stats(Array.from({ length: runs }, () => time(write)))
+  const stringifyMs = stats(Array.from({ length: runs }, () => time(stringify)))
   const readMs = stats(Array.from({ length: runs }, () => time(read)))
+  const parseMs = stats(Array.from({ length: runs }, () => time(parse)))
   return {
-    writeActorResponse1000: { ...writeMs, bytes: Buffer.byteLength(write()) },
-    readSaveActorsRequest500: { ...readMs, bytes: Buffer.byteLength(request) },
+    writeActorResponse1000: { ...writeMs, bytes: Buffer.byteLength(write()), jsonStringifyP50: stringifyMs.p50, ratioToJson: writeMs.p50 / stringifyMs.p50 },
+    readSaveActorsRequest500: { ...readMs, bytes: Buffer.byteLength(request), jsonParseP50: parseMs.p50, ratioToJson: readMs.p50 / parseMs.p50 },
   }
 }
 
@@ -180,8 +187,10 @@ const results: { codec?: ReturnType<typeof codecCosts>; excel?: Awaited<ReturnTy
 
 console.log('1. In-process message cost (median of runs)')
 results.codec = codecCosts()
-console.log(`   write a 1,000-actor WSGetActors response (${results.codec.writeActorResponse1000.bytes} bytes): p50 ${ms(results.codec.writeActorResponse1000.p50)}`)
-console.log(`   read a 500-actor WSSaveActors request (${results.codec.readSaveActorsRequest500.bytes} bytes): p50 ${ms(results.codec.readSaveActorsRequest500.p50)}`)
+const w = results.codec.writeActorResponse1000
+const r = results.codec.readSaveActorsRequest500
+console.log(`   write a 1,000-actor WSGetActors response (${w.bytes} bytes): p50 ${ms(w.p50)}  (${w.ratioToJson.toFixed(2)}x JSON.stringify of the same actors)`)
+console.log(`   read a 500-actor WSSaveActors request (${r.bytes} bytes): p50 ${ms(r.p50)}  (${r.ratioToJson.toFixed(2)}x JSON.parse of the same actors)`)
 
 console.log('\n2. Excel connector, 10,000-customer workbook')
 results.excel = await excelBench()
