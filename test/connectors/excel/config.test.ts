@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import XLSX from 'sheetjs-style'
 import t from 'tap'
 import { openZip } from '../../../src/connectors/excel/zip.js'
 import { body, outcome } from '../../helpers/erp.js'
@@ -103,4 +104,25 @@ t.test('the template: actor sheets, list sheets, field metadata, typed cells, st
   }
   const fields = book.Sheets.Fields!
   t.same(['A1', 'B1', 'C1', 'D1', 'E1', 'F1'].map((c) => fields[c]?.v), ['Sheet', 'FieldKey', 'DisplayName', 'Type', 'Access', 'ListName'])
+})
+
+t.test("a person's mistakes in the Fields sheet: the workbook still works, Test connection warns and names them", async (t) => {
+  const guid = randomUUID()
+  await call(url, 'WSSaveConnection', body.save(guid, [['Filename', 'edited.xlsx']]))
+  const file = path.join(server.workbooks, 'edited.xlsx')
+  const book = server.book('edited.xlsx')
+  const fields = book.Sheets.Fields!
+  // Row 4 describes Customer.POSTALAD1 (after CustNo and NAME); misspell its Type and Access.
+  fields.D4 = { t: 's', v: 'Txet' }
+  fields.E4 = { t: 's', v: 'Sometimes' }
+  book.Sheets.CustomerGroup = XLSX.utils.aoa_to_sheet([['Nope', 'Columns']])
+  writeFileSync(file, XLSX.write(book, { type: 'buffer', bookType: 'xlsx' }) as Buffer)
+  const tested = outcome(await call(url, 'WSTestConnection', body.base(guid)))
+  t.equal(tested.state, 'Warning')
+  t.match(tested.explanation, /Type "Txet" is not one of Checkbox, Text/)
+  t.match(tested.explanation, /Access "Sometimes" is not one of Normal, Mandatory, ReadOnly/)
+  t.match(tested.explanation, /List of "CustomerGroup", but there is no list sheet of that name/)
+  const fieldsAnswer = child(await call(url, 'WSGetSupportedActorTypeFields', body.typeFields(guid, 'Customer')), 'FieldMetaDataObjects')
+  const postal = fieldsAnswer.children.find((f) => child(f, 'FieldKey').text === 'POSTALAD1')!
+  t.same([child(postal, 'FieldType').text, child(postal, 'Access').text], ['Text', 'Normal'], 'the field falls back to Text and Normal')
 })
