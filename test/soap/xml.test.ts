@@ -41,5 +41,6 @@ t.test('many namespace declarations cost in proportion to the document (ratio ag
   }
   const baseline = time(`<r${' '.repeat(declarations.length)}>${elements}</r>`)
   const loaded = time(`<r${declarations}>${elements}</r>`)
-  t.ok(loaded / baseline < 4, `3000 declarations in scope cost ${(loaded / baseline).toFixed(2)}x the baseline`)
+  // Copying scopes made this about 100x; allow for a noisy machine without letting that come back.
+  t.ok(loaded / baseline < 10, `3000 declarations in scope cost ${(loaded / baseline).toFixed(2)}x the baseline`)
 })
