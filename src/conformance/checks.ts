@@ -4,7 +4,6 @@
  */
 import { ErpConnectorWS, type ErpConnectorWSOperationName } from '../../generated/service.js'
 import type * as T from '../../generated/types.js'
-import { SOAP_ENV_NS } from '../soap/errors.js'
 import type { XmlElement } from '../soap/xml.js'
 import type { Exchange } from './client.js'
 import type { Report } from './report.js'
@@ -120,4 +119,3 @@ export const ENCODING_EXAMPLES: Partial<Record<T.FieldMetadataTypeInfoWS, string
   Datetime: '[DT:12/31/2013 23:59:59.0000000]',
 }
 
-export { SOAP_ENV_NS }
