@@ -22,6 +22,7 @@ import {
   parseCheckboxValue,
   parseDateTimeValue,
   parseDoubleValue,
+  parseEncodedDate,
   parseIntegerValue,
   type FieldType,
   type WallClock,
@@ -229,21 +230,8 @@ function readFieldSpecs(raw: RawWorkbook, problems: string[]): Map<string, Omit<
 
 /** A LastModified (or UpdatedOnOrAfter) as an instant: ISO forms and [DT:…] are UTC when they carry no zone. */
 export function instantOf(text: string): number | undefined {
-  if (text === '') return undefined
-  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(text)
-  if (iso) {
-    const zone = iso[8] ?? 'Z'
-    const ms = Date.parse(
-      `${iso[1]}-${iso[2]}-${iso[3]}T${iso[4] ?? '00'}:${iso[5] ?? '00'}:${iso[6] ?? '00'}.${(iso[7] ?? '0').padEnd(3, '0').slice(0, 3)}${zone === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`,
-    )
-    return Number.isNaN(ms) ? undefined : ms
-  }
-  try {
-    const w = parseDateTimeValue(text)
-    return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, Math.floor(w.ticks / 10_000))
-  } catch {
-    return undefined
-  }
+  const w = text === '' ? null : parseEncodedDate(text)
+  return w ? Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, Math.floor(w.ticks / 10_000)) : undefined
 }
 
 /** The LastModified for a change now: sortable as text, ISO, and later than every value in the workbook. */
