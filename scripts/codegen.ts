@@ -145,6 +145,8 @@ function readSchemas(wsdlText: string, definitions: XmlElement) {
         const entryMembers = entryType?.shape.kind === 'struct' ? entryType.shape.members : []
         const [k, v] = entryMembers
         if (!k || !v || k.name !== 'Key' || v.name !== 'Value') fail(`dictionary ${name} entries must be Key then Value`)
+        const isString = (m: Member) => m.type.kind === 'primitive' && m.type.xsd === 'string'
+        if (!isString(k!) || !isString(v!)) fail(`dictionary ${name}: only string keys and values are supported`)
         complexTypes.delete(key(entry.ns, entry.name))
         shape = { kind: 'dictionary', entry: { ns: entry.ns, name: entry.name }, key: k!, value: v! }
       } else if (members.length === 1 && members[0]!.unbounded) {
@@ -362,69 +364,104 @@ function emitReader(model: Model, t: ComplexType): string[] {
   return lines
 }
 
-/** Expression writing member `m` whose value is `v`. */
-function writeExpr(model: Model, m: Member, v: string): string {
-  const name = tag(model, m.ns, m.name)
-  let expr: string
-  if (m.type.kind === 'primitive') {
-    const fn = { string: 'writeString', int: 'writeInt', boolean: 'writeBoolean' }[m.type.xsd]
-    expr = `rt.${fn}('${name}', ${v})`
-  } else if (model.enums.has(key(m.type.ns, m.type.name))) {
-    expr = `rt.writeEnum('${name}', ${v}, T.${m.type.name}Values)`
-  } else {
-    expr = `(${v} == null ? '<${name} i:nil="true"/>' : '<${name}>' + write${m.type.name}(${v}) + '</${name}>')`
+/** The generated constants holding encoded markup (see src/soap/writer.ts), declared once each. */
+class MarkupConstants {
+  private readonly declarations = new Map<string, string>()
+
+  /** Element `qname`; `root` marks an operation wrapper, written with every namespace declaration. */
+  element(qname: string, root = false): string {
+    const id = `${root ? 'ROOT' : 'E'}_${identifier(qname)}`
+    return this.declare(id, `${root ? 'export ' : ''}const ${id} = rt.element('${qname}'${root ? ', WRAPPER_NAMESPACES' : ''})`)
   }
-  if (m.nillable) return expr
-  // Not nillable: an absent optional member is left out; an absent required one is a bug in the caller.
-  return m.minOccurs === 0
-    ? `(${v} === undefined ? '' : ${expr})`
-    : `(${v} === undefined ? rt.missing('${name}') : ${expr})`
+
+  /** A dictionary entry of string key and string value. */
+  entry(entry: string, keyName: string, valueName: string): string {
+    const id = `ENTRY_${identifier(entry)}`
+    return this.declare(id, `const ${id} = rt.entry('${entry}', '${keyName}', '${valueName}')`)
+  }
+
+  lines(): string[] {
+    return [...this.declarations].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([, line]) => line)
+  }
+
+  private declare(id: string, line: string): string {
+    const known = this.declarations.get(id)
+    if (known !== undefined && known !== line) fail(`two elements would share the constant ${id}: ${known} / ${line}`)
+    this.declarations.set(id, line)
+    return id
+  }
 }
 
-function emitWriter(model: Model, t: ComplexType): string[] {
+const identifier = (qname: string) => qname.replace(/[^A-Za-z0-9_$]/g, '_')
+
+/** Statements writing member `m` whose value is `v` (an expression without side effects) to writer `w`. */
+function writeStatements(model: Model, markup: MarkupConstants, m: Member, v: string): string[] {
+  const name = tag(model, m.ns, m.name)
+  const e = markup.element(name)
+  let body: string[]
+  if (m.type.kind === 'primitive') {
+    const fn = { string: 'writeString', int: 'writeInt', boolean: 'writeBoolean' }[m.type.xsd]
+    body = [`rt.${fn}(w, ${e}, ${v})`]
+  } else if (model.enums.has(key(m.type.ns, m.type.name))) {
+    body = [`rt.writeEnum(w, ${e}, ${v}, T.${m.type.name}Values)`]
+  } else {
+    body = [`if (${v} == null) w.raw(${e}.nil)`, `else {`, `  w.raw(${e}.open)`, `  write${m.type.name}(w, ${v})`, `  w.raw(${e}.close)`, `}`]
+  }
+  if (m.nillable) return body
+  // Not nillable: an absent optional member is left out; an absent required one is a bug in the caller.
+  if (m.minOccurs === 0) return [`if (${v} !== undefined) {`, ...indent(body), `}`]
+  return [`if (${v} === undefined) rt.missing('${name}')`, ...body]
+}
+
+const indent = (lines: string[], by = '  ') => lines.map((l) => by + l)
+
+function emitWriter(model: Model, markup: MarkupConstants, t: ComplexType): string[] {
   const shape = t.shape
-  const sig = `export function write${t.name}(v: T.${t.name}): string {`
+  const sig = `export function write${t.name}(w: XmlWriter, v: T.${t.name}): void {`
   if (shape.kind === 'array') {
-    return [sig, `  let s = ''`, `  for (const item of v) s += ${writeExpr(model, shape.item, 'item')}`, `  return s`, `}`]
+    return [sig, `  for (const item of v) {`, ...indent(writeStatements(model, markup, shape.item, 'item'), '    '), `  }`, `}`]
   }
   if (shape.kind === 'dictionary') {
-    const entry = tag(model, shape.entry.ns, shape.entry.name)
-    return [
-      sig,
-      `  let s = ''`,
-      `  for (const [k, value] of v) s += '<${entry}>' + ${writeExpr(model, shape.key, 'k')} + ${writeExpr(model, shape.value, 'value')} + '</${entry}>'`,
-      `  return s`,
-      `}`,
-    ]
+    const entry = markup.entry(tag(model, shape.entry.ns, shape.entry.name), tag(model, shape.key.ns, 'Key'), tag(model, shape.value.ns, 'Value'))
+    // forEach rather than for-of: it hands over key and value without an entry array per pair.
+    return [sig, `  v.forEach((value, k) => rt.writeStringEntry(w, ${entry}, k, value))`, `}`]
   }
-  if (shape.members.length === 0) return [`export function write${t.name}(_v: T.${t.name}): string {`, `  return ''`, `}`]
-  return [sig, `  return (`, shape.members.map((m) => `    ${writeExpr(model, m, `v.${m.name}`)}`).join(' +\n'), `  )`, `}`]
+  if (shape.members.length === 0) return [`export function write${t.name}(_w: XmlWriter, _v: T.${t.name}): void {}`]
+  return [sig, ...shape.members.flatMap((m) => indent(writeStatements(model, markup, m, `v.${m.name}`))), `}`]
 }
 
 function emitCodecs(model: Model): string {
   const declarations = [...model.prefixes].map(([ns, p]) => `xmlns${p ? ':' + p : ''}="${ns}"`).join(' ')
-  const out: string[] = [
+  const markup = new MarkupConstants()
+  const body: string[] = []
+  for (const t of [...sorted(model.complexTypes), ...sortedByName(model.wrappers)]) {
+    body.push(...emitReader(model, t), '', ...emitWriter(model, markup, t), '')
+  }
+  for (const wrapper of sortedByName(model.wrappers)) markup.element(wrapper.name, true)
+  return [
     header(model),
     `import * as rt from '../src/soap/codec.js'`,
+    `import type { XmlWriter } from '../src/soap/writer.js'`,
     `import type { XmlElement } from '../src/soap/xml.js'`,
     `import * as T from './types.js'`,
     '',
     ...[...model.prefixes].map(([ns, p]) => `const NS_${p || 'tns'} = '${ns}'`),
     '',
-    `/** Namespace declarations written on every response wrapper, so that nothing below needs its own. */`,
+    `/** Namespace declarations written on every operation wrapper, so that nothing below needs its own. */`,
     `export const WRAPPER_NAMESPACES = '${declarations} xmlns:i="http://www.w3.org/2001/XMLSchema-instance"'`,
     '',
-  ]
-  for (const t of [...sorted(model.complexTypes), ...sortedByName(model.wrappers)]) {
-    out.push(...emitReader(model, t), '', ...emitWriter(model, t), '')
-  }
-  return out.join('\n')
+    `// Markup of every element written, encoded once.`,
+    ...markup.lines(),
+    '',
+    ...body,
+  ].join('\n')
 }
 
 function emitService(model: Model): string {
   const ops = [...model.operations].sort((a, b) => (a.name < b.name ? -1 : 1))
   const out: string[] = [
     header(model),
+    `import * as rt from '../src/soap/codec.js'`,
     `import type { SoapServiceDescription } from '../src/soap/service.js'`,
     `import * as C from './codecs.js'`,
     `import type * as T from './types.js'`,
@@ -451,8 +488,8 @@ function emitService(model: Model): string {
       `      takesParameters: ${hasParts(model.wrappers.get(o.request)!)},`,
       `      responseElement: '${o.response}',`,
       `      readRequest: (el) => C.read${o.request}(el, '${o.request}'),`,
-      `      writeResponse: (v) => '<${o.response} ' + C.WRAPPER_NAMESPACES + '>' + C.write${o.response}(v) + '</${o.response}>',`,
-      `      writeRequest: (v) => '<${o.request} ' + C.WRAPPER_NAMESPACES + '>' + C.write${o.request}(v) + '</${o.request}>',`,
+      `      writeResponse: (w, v) => rt.writeRoot(w, C.ROOT_${o.response}, v, C.write${o.response}),`,
+      `      writeRequest: (w, v) => rt.writeRoot(w, C.ROOT_${o.request}, v, C.write${o.request}),`,
       `      readResponse: (el) => C.read${o.response}(el, '${o.response}'),`,
       `    },`,
     )

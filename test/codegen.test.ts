@@ -6,6 +6,7 @@ import t from 'tap'
 import { generate } from '../scripts/codegen.js'
 import { ErpConnectorWS } from '../generated/service.js'
 import { PROJECT_ROOT } from '../src/server.js'
+import { writeXml } from '../src/soap/writer.js'
 import { readXml } from '../src/soap/xml.js'
 
 const first = await generate()
@@ -53,16 +54,18 @@ t.test('the operation table has every WSDL operation with its SOAPAction and wra
 })
 
 t.test('writers emit every member in wire order; readers take any order', async (t) => {
-  const xml = ErpConnectorWS.operations.WSGetActors.writeResponse({
-    State: 'Warning',
-    IsOk: true,
-    UserExplanation: '',
-    TechExplanation: null,
-    ErrorCode: 'X',
-    Actors: [{ ErpKey: '1', ActorType: 'Customer', FieldValues: new Map([['10', 'ten'], ['2', null]]) }, null],
-  })
+  const xml = writeXml((w) =>
+    ErpConnectorWS.operations.WSGetActors.writeResponse(w, {
+      State: 'Warning',
+      IsOk: true,
+      UserExplanation: '',
+      TechExplanation: null,
+      ErrorCode: 'X',
+      Actors: [{ ErpKey: '1', ActorType: 'Customer', FieldValues: new Map([['10', 'ten'], ['2', null]]) }, null],
+    }),
+  )
   t.equal(
-    xml,
+    xml.toString('utf8'),
     '<ActorArrayPluginResponse xmlns="http://www.superoffice.net/EIS/Connector/1.0" xmlns:a="http://schemas.microsoft.com/2003/10/Serialization/Arrays" xmlns:i="http://www.w3.org/2001/XMLSchema-instance">' +
       '<State>Warning</State><IsOk>true</IsOk><UserExplanation/><TechExplanation i:nil="true"/><ErrorCode>X</ErrorCode>' +
       '<Actors><ErpActorWS><ActorType>Customer</ActorType><ErpKey>1</ErpKey><FieldValues>' +
@@ -82,5 +85,8 @@ t.test('writers emit every member in wire order; readers take any order', async 
 })
 
 t.test('a value outside an enum is refused on write', async (t) => {
-  t.throws(() => ErpConnectorWS.operations.WSTestConnection.writeResponse({ State: 'Fine' as 'Ok' }), /State> must be one of Ok, OkWithInfo, Warning, Error/)
+  t.throws(
+    () => writeXml((w) => ErpConnectorWS.operations.WSTestConnection.writeResponse(w, { State: 'Fine' as 'Ok' })),
+    /<State> must be one of Ok, OkWithInfo, Warning, Error/,
+  )
 })

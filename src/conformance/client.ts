@@ -8,6 +8,7 @@ import https from 'node:https'
 import path from 'node:path'
 import { ErpConnectorWS, type ErpConnectorWSOperationName, type ErpConnectorWSOperations } from '../../generated/service.js'
 import { SOAP_ENV_NS } from '../soap/errors.js'
+import { writeXml } from '../soap/writer.js'
 import { readXml, type XmlElement } from '../soap/xml.js'
 
 export interface Exchange {
@@ -38,7 +39,7 @@ export class KitClient {
 
   async call<K extends ErpConnectorWSOperationName>(operation: K, request: ErpConnectorWSOperations[K]['request']): Promise<CallOutcome<K>> {
     const op = ErpConnectorWS.operations[operation]
-    const body = `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${SOAP_ENV_NS}"><s:Body>${op.writeRequest(request as never)}</s:Body></s:Envelope>`
+    const body = `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${SOAP_ENV_NS}"><s:Body>${writeXml((w) => op.writeRequest(w, request as never)).toString('utf8')}</s:Body></s:Envelope>`
     let exchange: Exchange
     try {
       exchange = await this.send(operation, body, op.soapAction)

@@ -2,7 +2,10 @@
  * The small primitives that generated readers and writers (generated/codecs.ts) are built from.
  * Readers are liberal (any part order, nil/absent/empty all accepted); writers are strict (every member, in order).
  */
-import { escapeText, type XmlElement } from './xml.js'
+import { element, markup, type ElementBytes, type XmlWriter } from './writer.js'
+
+export { element } from './writer.js'
+import type { XmlElement } from './xml.js'
 
 /** A request value that does not fit its schema type; `path` names the element, e.g. `GetActorsRequest/ErpKeys`. */
 export class SoapReadError extends Error {
@@ -63,29 +66,95 @@ function clip(text: string): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text
 }
 
+const TRUE = markup('true')
+const FALSE = markup('false')
+
 /** `<tag>value</tag>`, `<tag/>` for an empty string, `<tag i:nil="true"/>` for null or undefined. */
-export function writeString(tag: string, value: string | null | undefined): string {
-  if (value == null) return `<${tag} i:nil="true"/>`
-  return value === '' ? `<${tag}/>` : `<${tag}>${escapeText(value)}</${tag}>`
-}
-
-export function writeBoolean(tag: string, value: boolean | null | undefined): string {
-  if (value == null) return `<${tag} i:nil="true"/>`
-  return value ? `<${tag}>true</${tag}>` : `<${tag}>false</${tag}>`
-}
-
-export function writeInt(tag: string, value: number | null | undefined): string {
-  if (value == null) return `<${tag} i:nil="true"/>`
-  if (!Number.isInteger(value) || value < -2147483648 || value > 2147483647) {
-    throw new RangeError(`<${tag}> must be a 32-bit integer, got ${value}`)
+export function writeString(w: XmlWriter, tag: ElementBytes, value: string | null | undefined): void {
+  if (value == null) w.raw(tag.nil)
+  else if (value === '') w.raw(tag.empty)
+  else {
+    w.raw(tag.open)
+    w.text(value)
+    w.raw(tag.close)
   }
-  return `<${tag}>${value}</${tag}>`
 }
 
-export function writeEnum<T extends string>(tag: string, value: T | null | undefined, allowed: readonly T[]): string {
-  if (value == null) return `<${tag} i:nil="true"/>`
-  if (!allowed.includes(value)) throw new RangeError(`<${tag}> must be one of ${allowed.join(', ')}, got "${value}"`)
-  return `<${tag}>${value}</${tag}>`
+export function writeBoolean(w: XmlWriter, tag: ElementBytes, value: boolean | null | undefined): void {
+  if (value == null) return w.raw(tag.nil)
+  w.raw(tag.open)
+  w.raw(value ? TRUE : FALSE)
+  w.raw(tag.close)
+}
+
+export function writeInt(w: XmlWriter, tag: ElementBytes, value: number | null | undefined): void {
+  if (value == null) return w.raw(tag.nil)
+  if (!Number.isInteger(value) || value < -2147483648 || value > 2147483647) {
+    throw new RangeError(`<${nameOf(tag)}> must be a 32-bit integer, got ${value}`)
+  }
+  w.raw(tag.open)
+  w.text(String(value))
+  w.raw(tag.close)
+}
+
+export function writeEnum<T extends string>(w: XmlWriter, tag: ElementBytes, value: T | null | undefined, allowed: readonly T[]): void {
+  if (value == null) return w.raw(tag.nil)
+  if (!allowed.includes(value)) throw new RangeError(`<${nameOf(tag)}> must be one of ${allowed.join(', ')}, got "${value}"`)
+  w.raw(tag.open)
+  w.text(value)
+  w.raw(tag.close)
+}
+
+/** A dictionary entry's markup, `<entry><Key>k</Key><Value>v</Value></entry>`, with the joins encoded once. */
+export interface EntryBytes {
+  readonly entry: ElementBytes
+  readonly key: ElementBytes
+  readonly value: ElementBytes
+  /** `<entry><Key>` */
+  readonly start: Uint8Array
+  /** `</Key><Value>` */
+  readonly middle: Uint8Array
+  /** `</Value></entry>` */
+  readonly end: Uint8Array
+}
+
+export function entry(entryName: string, keyName: string, valueName: string): EntryBytes {
+  return {
+    entry: element(entryName),
+    key: element(keyName),
+    value: element(valueName),
+    start: markup(`<${entryName}><${keyName}>`),
+    middle: markup(`</${keyName}><${valueName}>`),
+    end: markup(`</${valueName}></${entryName}>`),
+  }
+}
+
+/** Dictionaries are most of a large message: the common entry (key and value not empty) takes three copies of markup. */
+export function writeStringEntry(w: XmlWriter, e: EntryBytes, key: string | null, value: string | null | undefined): void {
+  if (key && value) {
+    w.raw(e.start)
+    w.text(key)
+    w.raw(e.middle)
+    w.text(value)
+    w.raw(e.end)
+    return
+  }
+  w.raw(e.entry.open)
+  writeString(w, e.key, key)
+  writeString(w, e.value, value)
+  w.raw(e.entry.close)
+}
+
+/** An operation wrapper: its start tag declares every namespace the members use. */
+export function writeRoot<T>(w: XmlWriter, root: ElementBytes, value: T, write: (w: XmlWriter, value: T) => void): void {
+  w.raw(root.open)
+  write(w, value)
+  w.raw(root.close)
+}
+
+/** The element name, for messages: only errors need it as text. */
+function nameOf(tag: ElementBytes): string {
+  return new TextDecoder().decode(tag.close).slice(2, -1)
 }
 
 /** A required member is absent from a value being written: a bug in the code that built the value. */

@@ -15,6 +15,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import { SoapReadError } from './codec.js'
 import * as errors from './errors.js'
 import type { SoapOperation, SoapServiceDescription } from './service.js'
+import { markup, writeXml } from './writer.js'
 import { escapeAttribute, escapeText, readXml, XmlReadError, xmlSafe, type XmlElement } from './xml.js'
 
 export interface SoapCallContext {
@@ -50,8 +51,8 @@ export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024
 export const DEFAULT_MAX_DEPTH = 32
 
 const CONTENT_TYPE = 'text/xml; charset=utf-8'
-const ENVELOPE_OPEN = `<s:Envelope xmlns:s="${errors.SOAP_ENV_NS}"><s:Body>`
-const ENVELOPE_CLOSE = '</s:Body></s:Envelope>'
+const ENVELOPE_OPEN = markup(`<s:Envelope xmlns:s="${errors.SOAP_ENV_NS}"><s:Body>`)
+const ENVELOPE_CLOSE = markup('</s:Body></s:Envelope>')
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 type AnyOps = { [name: string]: { request: unknown; response: unknown } }
@@ -120,7 +121,7 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
       { operation: op.name, ...logged, durationMs: Number(process.hrtime.bigint() - started) / 1e6 },
       `${op.name} answered`,
     )
-    return reply.code(200).header('content-type', CONTENT_TYPE).send(ENVELOPE_OPEN + output.xml + ENVELOPE_CLOSE)
+    return reply.code(200).header('content-type', CONTENT_TYPE).send(output.xml)
   })
 
   app.get(options.path, async (request, reply) => {
@@ -135,15 +136,15 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
       .send(`This is a SOAP 1.1 endpoint. Its WSDL is at ${address}?wsdl\n`)
   })
 
-  async function invoke(op: AnyOperation, input: unknown, request: FastifyRequest): Promise<{ response: unknown; xml: string }> {
+  async function invoke(op: AnyOperation, input: unknown, request: FastifyRequest): Promise<{ response: unknown; xml: Buffer }> {
     let response: unknown
     try {
       response = await handlers[op.name]!(input, { operation: op.name, request })
-      return { response, xml: op.writeResponse(response) }
+      return { response, xml: writeEnvelope(op, response) }
     } catch (error) {
       const fallback = errorResponse?.(op.name, error, request.log)
       if (fallback === undefined) throw internal(request, error)
-      return { response: fallback, xml: op.writeResponse(fallback) }
+      return { response: fallback, xml: writeEnvelope(op, fallback) }
     }
   }
 
@@ -168,6 +169,14 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
     }
     return op
   }
+}
+
+function writeEnvelope(op: AnyOperation, response: unknown): Buffer {
+  return writeXml((w) => {
+    w.raw(ENVELOPE_OPEN)
+    op.writeResponse(w, response)
+    w.raw(ENVELOPE_CLOSE)
+  })
 }
 
 function unquote(action: string | undefined): string {

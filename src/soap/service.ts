@@ -2,6 +2,7 @@
  * What the SOAP runtime needs to know about one WSDL service; generated/service.ts provides it for
  * IErpConnectorWS, and any other document/literal SOAP 1.1 service generated the same way can use the plugin too.
  */
+import type { XmlWriter } from './writer.js'
 import type { XmlElement } from './xml.js'
 
 export interface SoapOperation<Request, Response> {
@@ -14,10 +15,10 @@ export interface SoapOperation<Request, Response> {
   takesParameters: boolean
   responseElement: string
   readRequest(body: XmlElement): Request
-  /** The whole response wrapper element, namespaces declared, members in wire order. */
-  writeResponse(response: Response): string
-  /** For clients: the whole request wrapper element. */
-  writeRequest(request: Request): string
+  /** Writes the whole response wrapper element, namespaces declared, members in wire order (see `writeXml`). */
+  writeResponse(w: XmlWriter, response: Response): void
+  /** For clients: writes the whole request wrapper element. */
+  writeRequest(w: XmlWriter, request: Request): void
   /** For clients: reads a response wrapper element. */
   readResponse(body: XmlElement): Response
 }

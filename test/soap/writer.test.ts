@@ -1,0 +1,101 @@
+// The byte writer: escaping and UTF-8 in one pass, checked against the string escaper (xml.ts) and Node's encoder,
+// on a table of cases and on random text; refusals; a buffer that grows; one shared writer that nested or failed
+// writes cannot spoil.
+import t from 'tap'
+import { element, markup, writeXml, XmlWriter } from '../../src/soap/writer.js'
+import { escapeText, XmlWriteError } from '../../src/soap/xml.js'
+
+const written = (value: string) => writeXml((w) => w.text(value)).toString('utf8')
+/** Long enough for the native path: 30 copies. */
+const long = (s: string) => s.repeat(30)
+
+t.test('text: given a value, want its escaped UTF-8', async (t) => {
+  const cases: Array<[string, string]> = [
+    ['', ''],
+    ['plain', 'plain'],
+    ['a < b & c > d', 'a &lt; b &amp; c &gt; d'],
+    ['"quotes" and \'apostrophes\' stay', '"quotes" and \'apostrophes\' stay'],
+    ['line\r\nbreak\ttab', 'line&#xD;\nbreak\ttab'],
+    ['Tromsø Ålesund', 'Tromsø Ålesund'],
+    ['€ 中 \uD83D\uDE00', '€ 中 😀'],
+    ['\u007F\u0080\u07FF\u0800\uD7FF\uE000\uFFFD', '\u007F\u0080\u07FF\u0800\uD7FF\uE000\uFFFD'],
+    [long('plain ASCII for the native path '), long('plain ASCII for the native path ')],
+    [long('Tromsø 😀 '), long('Tromsø 😀 ')],
+    [long('needs & escaping '), long('needs &amp; escaping ')],
+  ]
+  for (const [given, want] of cases) t.equal(written(given), want, JSON.stringify(given.slice(0, 30)))
+})
+
+t.test('text refuses what XML 1.0 cannot carry, short or long', async (t) => {
+  for (const bad of ['a\u0000', '\u0001', '\u001F', '\uFFFE', '\uFFFF', '\uD800', 'x\uD800y', '\uDC00', '\uDBFF\uDBFF']) {
+    const code = bad.match(/[^\w]/u)![0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')
+    t.throws(() => written(bad), { name: 'XmlWriteError', message: new RegExp(`U\\+${code}`) }, JSON.stringify(bad))
+    t.throws(() => written(long('ok ') + bad), XmlWriteError, `${JSON.stringify(bad)} in a long string`)
+  }
+})
+
+t.test('random text: the writer agrees with escapeText + Buffer.from, including on what it refuses', async (t) => {
+  // A seeded generator, so that a failure can be replayed.
+  let seed = 12345
+  const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
+  const alphabet = ['a', 'Z', '0', ' ', '&', '<', '>', '"', '\r', '\n', '\t', '\u0001', 'ø', '€', '\uD83D', '\uDE00', '\uFFFE', '\uFFFD']
+  let agreed = 0
+  for (let i = 0; i < 3000; i++) {
+    const length = Math.floor(random() * (i % 2 ? 12 : 150))
+    let value = ''
+    for (let j = 0; j < length; j++) value += random() < 0.7 ? 'abc xyz'[j % 7]! : alphabet[Math.floor(random() * alphabet.length)]!
+    let want: string | Error
+    try {
+      want = Buffer.from(escapeText(value)).toString('latin1')
+    } catch (error) {
+      want = error as Error
+    }
+    let got: string | Error
+    try {
+      got = writeXml((w) => w.text(value)).toString('latin1')
+    } catch (error) {
+      got = error as Error
+    }
+    if (want instanceof Error || got instanceof Error) {
+      if (!(want instanceof Error && got instanceof Error && got.message === want.message)) t.fail(`${JSON.stringify(value)}: ${String(want)} vs ${String(got)}`)
+    } else if (got !== want) t.fail(`${JSON.stringify(value)}: ${JSON.stringify(want)} vs ${JSON.stringify(got)}`)
+    agreed++
+  }
+  t.equal(agreed, 3000)
+})
+
+t.test('markup, elements and a buffer that grows', async (t) => {
+  const NAME = element('a:Name', 'xmlns:a="urn:x"')
+  t.equal(Buffer.from(NAME.open).toString(), '<a:Name xmlns:a="urn:x">')
+  t.equal(Buffer.from(NAME.close).toString(), '</a:Name>')
+  t.equal(Buffer.from(NAME.empty).toString(), '<a:Name xmlns:a="urn:x"/>')
+  t.equal(Buffer.from(NAME.nil).toString(), '<a:Name xmlns:a="urn:x" i:nil="true"/>')
+  const w = new XmlWriter(8)
+  const expected: string[] = []
+  for (let i = 0; i < 2000; i++) {
+    w.raw(markup('<v>'))
+    w.text(`${i} ø & 😀`)
+    w.raw(markup('</v>'))
+    expected.push(`<v>${i} ø &amp; 😀</v>`)
+  }
+  t.equal(w.toBuffer().toString('utf8'), expected.join(''))
+  t.ok(w.capacity >= w.toBuffer().length)
+})
+
+t.test('the shared writer: a nested write gets its own, and a failed write leaves nothing behind', async (t) => {
+  const outer = writeXml((w) => {
+    w.raw(markup('<a>'))
+    const inner = writeXml((v) => v.text('inner'))
+    w.text(inner.toString())
+    w.raw(markup('</a>'))
+  })
+  t.equal(outer.toString(), '<a>inner</a>')
+  t.throws(() => writeXml((w) => {
+    w.text('half written')
+    w.text('\u0000')
+  }), XmlWriteError)
+  t.equal(writeXml((w) => w.text('next')).toString(), 'next', 'the next document starts empty')
+  const first = writeXml((w) => w.text('first'))
+  writeXml((w) => w.text('second overwrites the shared buffer'))
+  t.equal(first.toString(), 'first', 'a returned buffer is a copy')
+})
