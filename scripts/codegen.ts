@@ -294,15 +294,15 @@ function nsConst(model: Model, ns: string): string {
   return `NS_${model.prefixes.get(ns) || 'tns'}`
 }
 
-/** Expression reading element `c` as member `m`. */
+/** Expression reading the element the cursor `x` stands on as member `m`; it reads through the end tag. */
 function readExpr(model: Model, m: Member, path: string): string {
   if (m.type.kind === 'primitive') {
-    if (m.type.xsd === 'string') return `rt.readString(c)`
-    return `rt.read${m.type.xsd === 'int' ? 'Int' : 'Boolean'}(c, ${path})`
+    if (m.type.xsd === 'string') return `rt.readString(x)`
+    return `rt.read${m.type.xsd === 'int' ? 'Int' : 'Boolean'}(x, ${path})`
   }
   const k = key(m.type.ns, m.type.name)
-  if (model.enums.has(k)) return `rt.readEnum(c, T.${m.type.name}Values, ${path})`
-  return `c.nil ? null : read${m.type.name}(c, ${path})`
+  if (model.enums.has(k)) return `rt.readEnum(x, T.${m.type.name}Values, ${path})`
+  return `x.nil ? rt.readNil(x) : read${m.type.name}(x, ${path})`
 }
 
 function nonNull(m: Member, expr: string, pathExpr: string): string {
@@ -314,15 +314,15 @@ const ITEM_PATH = '`${path}[${out.length}]`'
 
 function emitReader(model: Model, t: ComplexType): string[] {
   const shape = t.shape
-  const sig = `export function read${t.name}(el: XmlElement, path: string): T.${t.name} {`
+  const sig = `export function read${t.name}(x: XmlCursor, path: string): T.${t.name} {`
   if (shape.kind === 'array') {
     const item = shape.item
     return [
       sig,
       `  const out: T.${t.name} = []`,
-      `  for (const c of el.children) {`,
-      `    if (c.ns !== ${nsConst(model, item.ns)} || c.name !== '${item.name}') continue`,
-      `    out.push(${nonNull(item, readExpr(model, item, ITEM_PATH), ITEM_PATH)})`,
+      `  while (x.enterChild()) {`,
+      `    if (!x.at(${nsConst(model, item.ns)}, '${item.name}')) x.skip()`,
+      `    else out.push(${nonNull(item, readExpr(model, item, ITEM_PATH), ITEM_PATH)})`,
       `  }`,
       `  return out`,
       `}`,
@@ -332,14 +332,17 @@ function emitReader(model: Model, t: ComplexType): string[] {
     return [
       sig,
       `  const out: T.${t.name} = new Map()`,
-      `  for (const entry of el.children) {`,
-      `    if (entry.ns !== ${nsConst(model, shape.entry.ns)} || entry.name !== '${shape.entry.name}') continue`,
+      `  while (x.enterChild()) {`,
+      `    if (!x.at(${nsConst(model, shape.entry.ns)}, '${shape.entry.name}')) {`,
+      `      x.skip()`,
+      `      continue`,
+      `    }`,
       `    let k: string | null | undefined`,
       `    let v: string | null | undefined`,
-      `    for (const c of entry.children) {`,
-      `      if (c.ns !== ${nsConst(model, shape.key.ns)}) continue`,
-      `      if (c.name === 'Key') k = rt.readString(c)`,
-      `      else if (c.name === 'Value') v = rt.readString(c)`,
+      `    while (x.enterChild()) {`,
+      `      if (x.at(${nsConst(model, shape.key.ns)}, 'Key')) k = rt.readString(x)`,
+      `      else if (x.at(${nsConst(model, shape.value.ns)}, 'Value')) v = rt.readString(x)`,
+      `      else x.skip()`,
       `    }`,
       `    if (k == null) throw new rt.SoapReadError(\`\${path}[\${out.size}]\`, 'an entry has no Key')`,
       `    if (out.has(k)) throw new rt.SoapReadError(path, \`the key "\${k}" appears twice\`)`,
@@ -350,12 +353,13 @@ function emitReader(model: Model, t: ComplexType): string[] {
     ]
   }
   const lines = [sig, `  const out: T.${t.name} = {}`]
-  if (shape.members.length > 0) {
-    lines.push(`  for (const c of el.children) {`, `    if (c.ns !== ${nsConst(model, t.ns)}) continue`, `    switch (c.name) {`)
+  if (shape.members.length === 0) lines.push(`  x.skip()`)
+  else {
+    lines.push(`  while (x.enterChild()) {`, `    if (x.ns !== ${nsConst(model, t.ns)}) {`, `      x.skip()`, `      continue`, `    }`, `    switch (x.name) {`)
     for (const m of shape.members) {
       lines.push(`      case '${m.name}':`, `        out.${m.name} = ${nonNull(m, readExpr(model, m, `\`\${path}/${m.name}\``), `\`\${path}/${m.name}\``)}`, `        break`)
     }
-    lines.push(`    }`, `  }`)
+    lines.push(`      default:`, `        x.skip()`, `    }`, `  }`)
     for (const m of shape.members.filter((x) => x.minOccurs > 0)) {
       lines.push(`  rt.required(out.${m.name}, \`\${path}/${m.name}\`)`)
     }
@@ -442,7 +446,7 @@ function emitCodecs(model: Model): string {
     header(model),
     `import * as rt from '../src/soap/codec.js'`,
     `import type { XmlWriter } from '../src/soap/writer.js'`,
-    `import type { XmlElement } from '../src/soap/xml.js'`,
+    `import type { XmlCursor } from '../src/soap/xml.js'`,
     `import * as T from './types.js'`,
     '',
     ...[...model.prefixes].map(([ns, p]) => `const NS_${p || 'tns'} = '${ns}'`),
@@ -487,10 +491,10 @@ function emitService(model: Model): string {
       `      requestElement: '${o.request}',`,
       `      takesParameters: ${hasParts(model.wrappers.get(o.request)!)},`,
       `      responseElement: '${o.response}',`,
-      `      readRequest: (el) => C.read${o.request}(el, '${o.request}'),`,
+      `      readRequest: (x) => C.read${o.request}(x, '${o.request}'),`,
       `      writeResponse: (w, v) => rt.writeRoot(w, C.ROOT_${o.response}, v, C.write${o.response}),`,
       `      writeRequest: (w, v) => rt.writeRoot(w, C.ROOT_${o.request}, v, C.write${o.request}),`,
-      `      readResponse: (el) => C.read${o.response}(el, '${o.response}'),`,
+      `      readResponse: (x) => C.read${o.response}(x, '${o.response}'),`,
       `    },`,
     )
   }

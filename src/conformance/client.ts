@@ -8,6 +8,7 @@ import https from 'node:https'
 import path from 'node:path'
 import { ErpConnectorWS, type ErpConnectorWSOperationName, type ErpConnectorWSOperations } from '../../generated/service.js'
 import { SOAP_ENV_NS } from '../soap/errors.js'
+import { readEnvelope } from '../soap/plugin.js'
 import { writeXml } from '../soap/writer.js'
 import { readXml, type XmlElement } from '../soap/xml.js'
 
@@ -63,7 +64,8 @@ export class KitClient {
       return { ok: false, exchange, problem: `SOAP fault ${text('faultcode')}: ${text('faultstring')}` }
     }
     try {
-      return { ok: true, exchange, wrapper, response: op.readResponse(wrapper) as ErpConnectorWSOperations[K]['response'] }
+      const read = readEnvelope(exchange.text, 64, (payload) => (payload?.name === op.responseElement ? op.readResponse : undefined))
+      return { ok: true, exchange, wrapper, response: read.value as ErpConnectorWSOperations[K]['response'] }
     } catch (error) {
       return { ok: false, exchange, problem: `the answer does not read as ${op.responseElement}: ${(error as Error).message}` }
     }

@@ -5,7 +5,7 @@
 import { element, markup, type ElementBytes, type XmlWriter } from './writer.js'
 
 export { element } from './writer.js'
-import type { XmlElement } from './xml.js'
+import type { XmlCursor } from './xml.js'
 
 /** A request value that does not fit its schema type; `path` names the element, e.g. `GetActorsRequest/ErpKeys`. */
 export class SoapReadError extends Error {
@@ -18,14 +18,23 @@ export class SoapReadError extends Error {
   }
 }
 
-export function readString(el: XmlElement): string | null {
-  return el.nil ? null : el.text
+// Each reader takes the cursor standing on the element and reads through its end tag.
+
+export function readString(x: XmlCursor): string | null {
+  return x.nil ? readNil(x) : x.text()
 }
 
-export function readBoolean(el: XmlElement, path: string): boolean | null {
-  if (el.nil) return null
+/** An element with xsi:nil: whatever it holds is passed over. */
+export function readNil(x: XmlCursor): null {
+  x.skip()
+  return null
+}
+
+export function readBoolean(x: XmlCursor, path: string): boolean | null {
+  if (x.nil) return readNil(x)
+  const text = x.text()
   // xs:boolean allows surrounding whitespace and the forms 1/0 (XML Schema Part 2, 3.2.2).
-  switch (el.text.trim()) {
+  switch (text.trim()) {
     case 'true':
     case '1':
       return true
@@ -33,25 +42,27 @@ export function readBoolean(el: XmlElement, path: string): boolean | null {
     case '0':
       return false
     default:
-      throw new SoapReadError(path, `expected true or false, got "${clip(el.text)}"`)
+      throw new SoapReadError(path, `expected true or false, got "${clip(text)}"`)
   }
 }
 
-export function readInt(el: XmlElement, path: string): number | null {
-  if (el.nil) return null
-  const text = el.text.trim()
+export function readInt(x: XmlCursor, path: string): number | null {
+  if (x.nil) return readNil(x)
+  const raw = x.text()
+  const text = raw.trim()
   const value = /^[+-]?[0-9]+$/.test(text) ? Number(text) : Number.NaN
   if (!Number.isInteger(value) || value < -2147483648 || value > 2147483647) {
-    throw new SoapReadError(path, `expected a 32-bit integer, got "${clip(el.text)}"`)
+    throw new SoapReadError(path, `expected a 32-bit integer, got "${clip(raw)}"`)
   }
   return value
 }
 
-export function readEnum<T extends string>(el: XmlElement, allowed: readonly T[], path: string): T | null {
-  if (el.nil) return null
-  const text = el.text.trim()
+export function readEnum<T extends string>(x: XmlCursor, allowed: readonly T[], path: string): T | null {
+  if (x.nil) return readNil(x)
+  const raw = x.text()
+  const text = raw.trim()
   if (!(allowed as readonly string[]).includes(text)) {
-    throw new SoapReadError(path, `expected one of ${allowed.join(', ')}, got "${clip(el.text)}"`)
+    throw new SoapReadError(path, `expected one of ${allowed.join(', ')}, got "${clip(raw)}"`)
   }
   return text as T
 }

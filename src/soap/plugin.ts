@@ -16,7 +16,7 @@ import { SoapReadError } from './codec.js'
 import * as errors from './errors.js'
 import type { SoapOperation, SoapServiceDescription } from './service.js'
 import { markup, writeXml } from './writer.js'
-import { escapeAttribute, escapeText, readXml, XmlReadError, xmlSafe, type XmlElement } from './xml.js'
+import { escapeAttribute, escapeText, XmlCursor, XmlReadError, xmlSafe } from './xml.js'
 
 export interface SoapCallContext {
   operation: string
@@ -104,17 +104,18 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
     const started = process.hrtime.bigint()
     const raw = request.body instanceof RawBody ? request.body : new RawBody(Buffer.alloc(0), request.headers['content-type'])
     checkContentType(raw.contentType)
-    const envelope = parseEnvelope(raw.bytes, maxDepth)
-    const op = resolveOperation(request.headers.soapaction, envelope.payload)
+    let op: AnyOperation | undefined
     let input: unknown
     try {
-      input = op.requestElement === envelope.payload?.name && envelope.payload.ns === service.namespace
-        ? op.readRequest(envelope.payload)
-        : {}
+      input = readEnvelope(raw.bytes, maxDepth, (payload) => {
+        op = resolveOperation(request.headers.soapaction, payload)
+        return op.requestElement === payload?.name && payload.ns === service.namespace ? op.readRequest : undefined
+      }).value ?? {}
     } catch (error) {
       if (error instanceof SoapReadError) throw new errors.InvalidRequestValue(error.message)
       throw error
     }
+    if (!op) throw new errors.NotAnEnvelope('it has no <s:Body>')
     const output = await invoke(op, input, request)
     const logged = options.logFields?.(op.name, input, output.response) ?? {}
     request.log.info(
@@ -148,7 +149,7 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
     }
   }
 
-  function resolveOperation(header: string | string[] | undefined, payload: XmlElement | undefined): AnyOperation {
+  function resolveOperation(header: string | string[] | undefined, payload: Payload | undefined): AnyOperation {
     const action = unquote(Array.isArray(header) ? header[0] : header)
     if (action === '') {
       // No SOAPAction: the body decides, but only where one operation takes that body element.
@@ -198,38 +199,98 @@ function checkContentType(contentType: string | undefined): void {
   }
 }
 
-function parseEnvelope(bytes: Buffer, maxDepth: number): { payload: XmlElement | undefined } {
+/** The element a SOAP Body holds. */
+export interface Payload {
+  ns: string
+  name: string
+}
+
+/**
+ * Reads a SOAP 1.1 envelope in one pass. `choose` sees the Body's element (or undefined for an empty Body) and
+ * returns the reader for it, which builds the typed value straight from the text; or undefined to pass it over.
+ *
+ * Faults keep one order of precedence whatever the order of the mistakes in the text: a document that is not
+ * well-formed XML, then what is wrong with the envelope (root, mustUnderstand headers, Body), then what `choose`
+ * or the reader throw (unknown action, a value that does not fit its type).
+ */
+export function readEnvelope<T>(
+  input: Buffer | string,
+  maxDepth: number,
+  choose: (payload: Payload | undefined) => ((x: XmlCursor) => T) | undefined,
+): { payload: Payload | undefined; value: T | undefined } {
   let text: string
   try {
-    text = utf8.decode(bytes)
+    text = typeof input === 'string' ? input : utf8.decode(input)
   } catch {
     throw new errors.MalformedXml('The body is not valid UTF-8.')
   }
   if (text.trim() === '') throw new errors.NotAnEnvelope('the body is empty')
-  let root: XmlElement
+  let x: XmlCursor | undefined
   try {
-    root = readXml(text, { maxDepth })
+    x = new XmlCursor(text, { maxDepth })
+    return readEnvelopeWith(x, choose)
   } catch (error) {
-    if (!(error instanceof XmlReadError)) throw error
+    if (!(error instanceof XmlReadError)) {
+      // Whatever else is wrong, a document that is not well-formed is answered as such.
+      x?.drain()
+      throw error
+    }
     if (/DOCTYPE/.test(error.message)) throw new errors.DoctypeForbidden()
     if (/deeper than/.test(error.message)) throw new errors.NestingTooDeep(maxDepth)
     throw new errors.MalformedXml(error.message)
   }
-  if (root.name === 'Envelope' && root.ns === errors.SOAP12_ENV_NS) throw new errors.VersionMismatch()
-  if (root.name !== 'Envelope' || root.ns !== errors.SOAP_ENV_NS) {
-    throw new errors.NotAnEnvelope(`the root element is <${root.name}> in namespace "${root.ns}"`)
+}
+
+function readEnvelopeWith<T>(
+  x: XmlCursor,
+  choose: (payload: Payload | undefined) => ((x: XmlCursor) => T) | undefined,
+): { payload: Payload | undefined; value: T | undefined } {
+  x.root()
+  if (x.name === 'Envelope' && x.ns === errors.SOAP12_ENV_NS) throw new errors.VersionMismatch()
+  if (x.name !== 'Envelope' || x.ns !== errors.SOAP_ENV_NS) {
+    throw new errors.NotAnEnvelope(`the root element is <${x.name}> in namespace "${x.ns}"`)
   }
-  const soap = root.children.filter((c) => c.ns === errors.SOAP_ENV_NS)
-  for (const header of soap.filter((c) => c.name === 'Header')) {
-    for (const entry of header.children) {
-      const mustUnderstand = entry.attributes.get(`{${errors.SOAP_ENV_NS}}mustUnderstand`)?.trim()
-      if (mustUnderstand === '1' || mustUnderstand === 'true') throw new errors.MustUnderstand(`{${entry.ns}}${entry.name}`)
+  let bodies = 0
+  let payload: Payload | undefined
+  let value: T | undefined
+  // What choose or the reader threw waits until the rest of the envelope is known to be sound.
+  let deferred: { error: unknown } | undefined
+  const read = (found: Payload | undefined) => {
+    const depth = x.depth
+    try {
+      const reader = choose(found)
+      if (reader && found) value = reader(x)
+      else if (found) x.skip()
+    } catch (error) {
+      if (error instanceof XmlReadError) throw error
+      deferred = { error }
+      if (found) x.leave(depth)
     }
   }
-  const body = soap.find((c) => c.name === 'Body')
-  if (!body) throw new errors.NotAnEnvelope('it has no <s:Body>')
-  if (body.children.length > 1) throw new errors.NotAnEnvelope(`<s:Body> holds ${body.children.length} elements; send one`)
-  return { payload: body.children[0] }
+  while (x.enterChild()) {
+    const isHeader = x.at(errors.SOAP_ENV_NS, 'Header')
+    // Only the first Body counts, as before; any other element of the envelope is passed over.
+    if (!isHeader && !(x.at(errors.SOAP_ENV_NS, 'Body') && ++bodies === 1)) x.skip()
+    else if (isHeader) {
+      while (x.enterChild()) {
+        const mustUnderstand = x.attributes.get(`{${errors.SOAP_ENV_NS}}mustUnderstand`)?.trim()
+        if (mustUnderstand === '1' || mustUnderstand === 'true') throw new errors.MustUnderstand(`{${x.ns}}${x.name}`)
+        x.skip()
+      }
+    } else {
+      let count = 0
+      while (x.enterChild()) {
+        if (++count > 1) x.skip()
+        else read((payload = { ns: x.ns, name: x.name }))
+      }
+      if (count > 1) throw new errors.NotAnEnvelope(`<s:Body> holds ${count} elements; send one`)
+      if (count === 0) read(undefined)
+    }
+  }
+  x.end()
+  if (bodies === 0) throw new errors.NotAnEnvelope('it has no <s:Body>')
+  if (deferred) throw deferred.error
+  return { payload, value }
 }
 
 /** The address the client used, from Host (or X-Forwarded-Host/-Proto when Fastify's trustProxy is on). */

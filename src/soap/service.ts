@@ -3,7 +3,7 @@
  * IErpConnectorWS, and any other document/literal SOAP 1.1 service generated the same way can use the plugin too.
  */
 import type { XmlWriter } from './writer.js'
-import type { XmlElement } from './xml.js'
+import type { XmlCursor } from './xml.js'
 
 export interface SoapOperation<Request, Response> {
   name: string
@@ -14,13 +14,14 @@ export interface SoapOperation<Request, Response> {
   /** False when the request wrapper has no parts; such an operation accepts any body, as WCF does. */
   takesParameters: boolean
   responseElement: string
-  readRequest(body: XmlElement): Request
+  /** Reads the request wrapper the cursor stands on, through its end tag. */
+  readRequest(x: XmlCursor): Request
   /** Writes the whole response wrapper element, namespaces declared, members in wire order (see `writeXml`). */
   writeResponse(w: XmlWriter, response: Response): void
   /** For clients: writes the whole request wrapper element. */
   writeRequest(w: XmlWriter, request: Request): void
   /** For clients: reads a response wrapper element. */
-  readResponse(body: XmlElement): Response
+  readResponse(x: XmlCursor): Response
 }
 
 export type OperationTypes = { [name: string]: { request: unknown; response: unknown } }

@@ -1,7 +1,7 @@
 // The XML reader: namespaces by URI through nested scopes, entity decoding, and a cost that grows with the size of
 // the document, not with (declarations × elements).
 import t from 'tap'
-import { escapeText, readXml, xmlSafe } from '../../src/soap/xml.js'
+import { escapeText, readXml, XmlCursor, xmlSafe } from '../../src/soap/xml.js'
 
 t.test('namespaces resolve through nested scopes and redeclarations', async (t) => {
   const root = readXml('<a:r xmlns:a="urn:1" xmlns="urn:d"><x/><a:y xmlns:a="urn:2"><a:z/></a:y><a:w/><q xmlns=""/></a:r>', { maxDepth: 10 })
@@ -43,4 +43,34 @@ t.test('many namespace declarations cost in proportion to the document (ratio ag
   const loaded = time(`<r${declarations}>${elements}</r>`)
   // Copying scopes made this about 100x; allow for a noisy machine without letting that come back.
   t.ok(loaded / baseline < 10, `3000 declarations in scope cost ${(loaded / baseline).toFixed(2)}x the baseline`)
+})
+
+t.test('the cursor: children, text, skipping, and reading on after a reader gave up half-way', async (t) => {
+  const x = new XmlCursor('<?xml version="1.0"?><!-- c --><r xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><a>1<!-- c -->2<![CDATA[<3>]]><n>not mine</n>4</a><b/><c i:nil="true">ignored</c><d><e><f/></e>g</d></r> ', { maxDepth: 8 })
+  x.root()
+  t.equal(x.name, 'r')
+  const seen: Array<[string, string | null]> = []
+  while (x.enterChild()) {
+    if (x.at('', 'd')) {
+      const depth = x.depth
+      t.ok(x.enterChild(), 'd has a child')
+      t.ok(x.enterChild(), 'e has a child')
+      x.leave(depth)
+      seen.push(['d', 'left'])
+    } else seen.push([x.name, x.nil ? (x.skip(), null) : x.text()])
+  }
+  x.end()
+  t.same(seen, [['a', '12<3>4'], ['b', ''], ['c', null], ['d', 'left']])
+  const self = new XmlCursor('<r/>', { maxDepth: 2 })
+  self.root()
+  t.equal(self.enterChild(), false, 'a self-closing root has no children')
+  self.end()
+  const tail = new XmlCursor('<r/><s/>', { maxDepth: 2 })
+  tail.root()
+  tail.skip()
+  t.throws(() => tail.end(), /second root element/)
+  const broken = new XmlCursor('<r><a></r>', { maxDepth: 4 })
+  broken.root()
+  t.ok(broken.enterChild())
+  t.throws(() => broken.drain(), /expected <\/a>, found <\/r>/)
 })
