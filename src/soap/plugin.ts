@@ -53,6 +53,7 @@ export const DEFAULT_MAX_DEPTH = 32
 const CONTENT_TYPE = 'text/xml; charset=utf-8'
 const ENVELOPE_OPEN = markup(`<s:Envelope xmlns:s="${errors.SOAP_ENV_NS}"><s:Body>`)
 const ENVELOPE_CLOSE = markup('</s:Body></s:Envelope>')
+const SEND_AS_TEXT_UP_TO = 16 * 1024
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 type AnyOps = { [name: string]: { request: unknown; response: unknown } }
@@ -137,7 +138,7 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
       .send(`This is a SOAP 1.1 endpoint. Its WSDL is at ${address}?wsdl\n`)
   })
 
-  async function invoke(op: AnyOperation, input: unknown, request: FastifyRequest): Promise<{ response: unknown; xml: Buffer }> {
+  async function invoke(op: AnyOperation, input: unknown, request: FastifyRequest): Promise<{ response: unknown; xml: Buffer | string }> {
     let response: unknown
     try {
       response = await handlers[op.name]!(input, { operation: op.name, request })
@@ -172,12 +173,15 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
   }
 }
 
-function writeEnvelope(op: AnyOperation, response: unknown): Buffer {
-  return writeXml((w) => {
+function writeEnvelope(op: AnyOperation, response: unknown): Buffer | string {
+  const bytes = writeXml((w) => {
     w.raw(ENVELOPE_OPEN)
     op.writeResponse(w, response)
     w.raw(ENVELOPE_CLOSE)
   })
+  // Node writes a string body in one go with the headers, but a Buffer as a second chunk (writev): for small
+  // answers the extra chunk costs more than decoding the bytes back into a string.
+  return bytes.length <= SEND_AS_TEXT_UP_TO ? bytes.toString('utf8') : bytes
 }
 
 function unquote(action: string | undefined): string {

@@ -397,7 +397,10 @@ export class XmlCursor {
       }
     }
     let name = this.names.get(qname)
-    if (!name) this.names.set(qname, (name = { ...splitQName(qname), scope: undefined, ns: '' }))
+    if (!name) {
+      const split = splitQName(qname)
+      this.names.set(qname, (name = { prefix: split.prefix, local: split.local, scope: undefined, ns: '' }))
+    }
     // Scopes never change once made, so the namespace found for this name in this scope holds until the scope does.
     if (name.scope !== scope) {
       name.ns = resolvePrefix(name.prefix, scope, qname)
