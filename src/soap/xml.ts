@@ -73,6 +73,17 @@ const BANG = 33
 const QUESTION = 63
 const EQUALS = 61
 
+/** An element name met in a document: its parts, and its namespace in the scope it was last resolved in. */
+interface Name {
+  qname: string
+  prefix: string
+  local: string
+  scope: Scope | undefined
+  ns: string
+}
+
+const NAME_SLOTS = 64
+
 /** What `XmlCursor.step` read: a start tag, an end tag, or character data (text or a CDATA section). */
 export const START = 1
 export const END = 2
@@ -138,8 +149,10 @@ export class XmlCursor {
   /** The last start tag closed itself: the next event is its end. */
   private selfClosed = false
   private rootSeen = false
-  // Messages repeat a few names thousands of times: split each once.
-  private readonly names = new Map<string, { prefix: string; local: string; scope: Scope | undefined; ns: string }>()
+  // Every element name met so far, split once; nameTable finds the frequent ones faster.
+  private readonly names = new Map<string, Name>()
+  private readonly nameTable: Array<Name | undefined> = new Array(NAME_SLOTS)
+  private nameHash = 0
   /** The current TEXT event: raw range, and its decoded value once asked for (or when it holds references). */
   private textStart = 0
   private textEnd = 0
@@ -352,7 +365,8 @@ export class XmlCursor {
     const nameStart = i
     i = this.skipName(i)
     if (i === nameStart) this.fail('"<" is not followed by a name', lt)
-    const qname = xml.slice(nameStart, i)
+    const name = this.nameAt(nameStart, i)
+    const qname = name.qname
     if (this.open.length >= this.maxDepth) throw new XmlReadError(`XML nests elements deeper than the limit of ${this.maxDepth} levels`)
     let raw: Array<[string, string]> | undefined
     for (;;) {
@@ -396,11 +410,6 @@ export class XmlCursor {
         scope.prefixes.set(key === 'xmlns' ? '' : key.slice(6), uri)
       }
     }
-    let name = this.names.get(qname)
-    if (!name) {
-      const split = splitQName(qname)
-      this.names.set(qname, (name = { prefix: split.prefix, local: split.local, scope: undefined, ns: '' }))
-    }
     // Scopes never change once made, so the namespace found for this name in this scope holds until the scope does.
     if (name.scope !== scope) {
       name.ns = resolvePrefix(name.prefix, scope, qname)
@@ -431,12 +440,33 @@ export class XmlCursor {
     }
   }
 
+  /** Skips a name; leaves a hash of it in `nameHash`, for `nameAt`. */
   private skipName(i: number): number {
     const first = this.xml.charCodeAt(i)
     if (!isNameStart(first)) return i
+    let hash = first
     i++
-    while (i < this.length && isNameChar(this.xml.charCodeAt(i))) i++
+    for (let c = this.xml.charCodeAt(i); i < this.length && isNameChar(c); c = this.xml.charCodeAt(++i)) hash = (hash * 31 + c) | 0
+    this.nameHash = hash
     return i
+  }
+
+  /**
+   * The element name at [start, end), just skipped. A message repeats a few names thousands of times: a small
+   * table finds each again by comparing it in place, without slicing it out and hashing it as a Map key would.
+   */
+  private nameAt(start: number, end: number): Name {
+    const slot = this.nameHash & (NAME_SLOTS - 1)
+    const cached = this.nameTable[slot]
+    if (cached !== undefined && cached.qname.length === end - start && this.xml.startsWith(cached.qname, start)) return cached
+    const qname = this.xml.slice(start, end)
+    let name = this.names.get(qname)
+    if (!name) {
+      const split = splitQName(qname)
+      this.names.set(qname, (name = { qname, prefix: split.prefix, local: split.local, scope: undefined, ns: '' }))
+    }
+    this.nameTable[slot] = name
+    return name
   }
 }
 
