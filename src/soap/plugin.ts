@@ -15,7 +15,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import { SoapReadError } from './codec.js'
 import * as errors from './errors.js'
 import type { SoapOperation, SoapServiceDescription } from './service.js'
-import { markup, writeXml } from './writer.js'
+import { markup, writeXmlLent, type LentBytes } from './writer.js'
 import { escapeAttribute, escapeText, XmlCursor, XmlReadError, xmlSafe } from './xml.js'
 
 export interface SoapCallContext {
@@ -123,7 +123,11 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
       { operation: op.name, ...logged, durationMs: Number(process.hrtime.bigint() - started) / 1e6 },
       `${op.name} answered`,
     )
-    return reply.code(200).header('content-type', CONTENT_TYPE).send(output.xml)
+    if (typeof output.xml === 'string') return reply.code(200).header('content-type', CONTENT_TYPE).send(output.xml)
+    // The buffer goes back to the pool once the socket has taken all of it ('finish'); an answer cut off before
+    // that leaves it to the garbage collector, as the socket may still hold it.
+    reply.raw.once('finish', output.xml.release)
+    return reply.code(200).header('content-type', CONTENT_TYPE).send(output.xml.bytes)
   })
 
   app.get(options.path, async (request, reply) => {
@@ -138,7 +142,7 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
       .send(`This is a SOAP 1.1 endpoint. Its WSDL is at ${address}?wsdl\n`)
   })
 
-  async function invoke(op: AnyOperation, input: unknown, request: FastifyRequest): Promise<{ response: unknown; xml: Buffer | string }> {
+  async function invoke(op: AnyOperation, input: unknown, request: FastifyRequest): Promise<{ response: unknown; xml: LentBytes | string }> {
     let response: unknown
     try {
       response = await handlers[op.name]!(input, { operation: op.name, request })
@@ -173,15 +177,18 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
   }
 }
 
-function writeEnvelope(op: AnyOperation, response: unknown): Buffer | string {
-  const bytes = writeXml((w) => {
+function writeEnvelope(op: AnyOperation, response: unknown): LentBytes | string {
+  const lent = writeXmlLent((w) => {
     w.raw(ENVELOPE_OPEN)
     op.writeResponse(w, response)
     w.raw(ENVELOPE_CLOSE)
   })
+  if (lent.bytes.length > SEND_AS_TEXT_UP_TO) return lent
   // Node writes a string body in one go with the headers, but a Buffer as a second chunk (writev): for small
   // answers the extra chunk costs more than decoding the bytes back into a string.
-  return bytes.length <= SEND_AS_TEXT_UP_TO ? bytes.toString('utf8') : bytes
+  const text = lent.bytes.toString('utf8')
+  lent.release()
+  return text
 }
 
 function unquote(action: string | undefined): string {
@@ -234,14 +241,19 @@ export function readEnvelope<T>(
     x = new XmlCursor(text, { maxDepth })
     return readEnvelopeWith(x, choose)
   } catch (error) {
-    if (!(error instanceof XmlReadError)) {
+    let failure = error
+    if (!(error instanceof XmlReadError) && x) {
       // Whatever else is wrong, a document that is not well-formed is answered as such.
-      x?.drain()
-      throw error
+      try {
+        x.drain()
+      } catch (later) {
+        if (later instanceof XmlReadError) failure = later
+      }
     }
-    if (/DOCTYPE/.test(error.message)) throw new errors.DoctypeForbidden()
-    if (/deeper than/.test(error.message)) throw new errors.NestingTooDeep(maxDepth)
-    throw new errors.MalformedXml(error.message)
+    if (!(failure instanceof XmlReadError)) throw failure
+    if (/DOCTYPE/.test(failure.message)) throw new errors.DoctypeForbidden()
+    if (/deeper than/.test(failure.message)) throw new errors.NestingTooDeep(maxDepth)
+    throw new errors.MalformedXml(failure.message)
   }
 }
 
@@ -256,21 +268,7 @@ function readEnvelopeWith<T>(
   }
   let bodies = 0
   let payload: Payload | undefined
-  let value: T | undefined
-  // What choose or the reader threw waits until the rest of the envelope is known to be sound.
-  let deferred: { error: unknown } | undefined
-  const read = (found: Payload | undefined) => {
-    const depth = x.depth
-    try {
-      const reader = choose(found)
-      if (reader && found) value = reader(x)
-      else if (found) x.skip()
-    } catch (error) {
-      if (error instanceof XmlReadError) throw error
-      deferred = { error }
-      if (found) x.leave(depth)
-    }
-  }
+  let read: { value?: T; error?: unknown } = {}
   while (x.enterChild()) {
     const isHeader = x.at(errors.SOAP_ENV_NS, 'Header')
     // Only the first Body counts, as before; any other element of the envelope is passed over.
@@ -285,16 +283,36 @@ function readEnvelopeWith<T>(
       let count = 0
       while (x.enterChild()) {
         if (++count > 1) x.skip()
-        else read((payload = { ns: x.ns, name: x.name }))
+        else read = readPayload(x, choose, (payload = { ns: x.ns, name: x.name }))
       }
       if (count > 1) throw new errors.NotAnEnvelope(`<s:Body> holds ${count} elements; send one`)
-      if (count === 0) read(undefined)
+      if (count === 0) read = readPayload(x, choose, undefined)
     }
   }
   x.end()
   if (bodies === 0) throw new errors.NotAnEnvelope('it has no <s:Body>')
-  if (deferred) throw deferred.error
-  return { payload, value }
+  // What choose or the reader threw waited until the rest of the envelope was known to be sound.
+  if ('error' in read) throw read.error
+  return { payload, value: read.value }
+}
+
+/** Reads the Body's element (if any) with the reader `choose` gives; an error is handed back, not thrown. */
+function readPayload<T>(
+  x: XmlCursor,
+  choose: (payload: Payload | undefined) => ((x: XmlCursor) => T) | undefined,
+  found: Payload | undefined,
+): { value?: T; error?: unknown } {
+  const depth = x.depth
+  try {
+    const reader = choose(found)
+    if (reader && found) return { value: reader(x) }
+    if (found) x.skip()
+    return {}
+  } catch (error) {
+    if (error instanceof XmlReadError) throw error
+    if (found) x.leave(depth)
+    return { error }
+  }
 }
 
 /** The address the client used, from Host (or X-Forwarded-Host/-Proto when Fastify's trustProxy is on). */

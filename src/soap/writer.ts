@@ -135,6 +135,11 @@ export class XmlWriter {
     return out
   }
 
+  /** The bytes written so far, in the writer's own buffer: valid until the writer writes again. */
+  view(): Buffer {
+    return this.buf.subarray(0, this.pos)
+  }
+
   reset(): void {
     this.pos = 0
   }
@@ -156,24 +161,63 @@ export class XmlWriter {
   }
 }
 
-// Writing is synchronous, so one writer serves every call in turn; it keeps its buffer (up to a bound) so that the
-// next large response does not grow one again from nothing.
-let shared: XmlWriter | undefined
+// Writers are pooled with their buffers: memory the process has just used is already mapped, while a fresh
+// megabyte costs page faults on every write to it (about a third of writing a 1,000-actor response, measured).
+const pool: XmlWriter[] = []
+const POOL_SIZE = 8
 const KEEP_AT_MOST = 8 * 1024 * 1024
 
+function acquire(): XmlWriter {
+  const w = pool.pop() ?? new XmlWriter()
+  w.reset()
+  return w
+}
+
+function giveBack(w: XmlWriter): void {
+  if (pool.length < POOL_SIZE && w.capacity <= KEEP_AT_MOST) pool.push(w)
+}
+
 /**
- * Runs `write` against a writer and returns the bytes it wrote.
+ * Runs `write` against a writer and returns the bytes it wrote, in a buffer of their own.
  *
  * @example const bytes = writeXml((w) => ErpConnectorWS.operations.WSTestConnection.writeResponse(w, { State: 'Ok' }))
  */
 export function writeXml(write: (w: XmlWriter) => void): Buffer {
-  const w = shared ?? new XmlWriter()
-  shared = undefined // a nested call (a writer that writes another document) gets a writer of its own
+  const w = acquire()
   try {
-    w.reset()
     write(w)
     return w.toBuffer()
   } finally {
-    if (w.capacity <= KEEP_AT_MOST) shared = w
+    giveBack(w)
+  }
+}
+
+/** Bytes lent from a pooled writer: use them, then `release` them exactly when nothing reads them any more. */
+export interface LentBytes {
+  readonly bytes: Buffer
+  /** Gives the buffer back for the next document; calling it again does nothing. */
+  release(): void
+}
+
+/**
+ * Like `writeXml`, without copying the bytes out: for a large answer handed to a socket, released once the socket
+ * has taken all of it. Bytes never released are simply garbage collected.
+ */
+export function writeXmlLent(write: (w: XmlWriter) => void): LentBytes {
+  const w = acquire()
+  try {
+    write(w)
+  } catch (error) {
+    giveBack(w)
+    throw error
+  }
+  let lent = true
+  return {
+    bytes: w.view(),
+    release: () => {
+      if (!lent) return
+      lent = false
+      giveBack(w)
+    },
   }
 }
