@@ -126,7 +126,8 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
     if (typeof output.xml === 'string') return reply.code(200).header('content-type', CONTENT_TYPE).send(output.xml)
     // The buffer goes back to the pool once the socket has taken all of it ('finish'); an answer cut off before
     // that leaves it to the garbage collector, as the socket may still hold it.
-    reply.raw.once('finish', output.xml.release)
+    const lent = output.xml
+    reply.raw.once('finish', () => lent.release())
     return reply.code(200).header('content-type', CONTENT_TYPE).send(output.xml.bytes)
   })
 

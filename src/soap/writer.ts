@@ -193,10 +193,21 @@ export function writeXml(write: (w: XmlWriter) => void): Buffer {
 }
 
 /** Bytes lent from a pooled writer: use them, then `release` them exactly when nothing reads them any more. */
-export interface LentBytes {
+export class LentBytes {
+  private writer: XmlWriter | undefined
+
+  constructor(writer: XmlWriter) {
+    this.writer = writer
+    this.bytes = writer.view()
+  }
+
   readonly bytes: Buffer
+
   /** Gives the buffer back for the next document; calling it again does nothing. */
-  release(): void
+  release(): void {
+    if (this.writer) giveBack(this.writer)
+    this.writer = undefined
+  }
 }
 
 /**
@@ -211,13 +222,6 @@ export function writeXmlLent(write: (w: XmlWriter) => void): LentBytes {
     giveBack(w)
     throw error
   }
-  let lent = true
-  return {
-    bytes: w.view(),
-    release: () => {
-      if (!lent) return
-      lent = false
-      giveBack(w)
-    },
-  }
+  // A class rather than an object literal with a closure: no function is made per answer.
+  return new LentBytes(w)
 }
