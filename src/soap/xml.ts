@@ -84,6 +84,18 @@ interface Name {
 
 const NAME_SLOTS = 64
 
+/** V8 makes a substring of at least this many characters a view into the string it was taken from. */
+const V8_SLICE_FROM = 13
+
+/**
+ * A copy of `text` that does not keep the string it was sliced from alive. Values read from a request outlive the
+ * reading; as views they would keep the whole request text (a large object, collected only by a full GC) alive
+ * with them. Prepending a character makes V8 flatten into a new string, which the slice then points into.
+ */
+function detach(text: string): string {
+  return (' ' + text).slice(1)
+}
+
 /** What `XmlCursor.step` read: a start tag, an end tag, or character data (text or a CDATA section). */
 export const START = 1
 export const END = 2
@@ -257,7 +269,9 @@ export class XmlCursor {
 
   /** The decoded character data of the current TEXT event. */
   private chunk(): string {
-    return this.decoded ?? this.xml.slice(this.textStart, this.textEnd)
+    if (this.decoded !== undefined) return this.decoded
+    const text = this.xml.slice(this.textStart, this.textEnd)
+    return text.length < V8_SLICE_FROM ? text : detach(text)
   }
 
   /** Reads the next event; 0 at the end of the document (outside the root element). */

@@ -1,5 +1,7 @@
 // The XML reader: namespaces by URI through nested scopes, entity decoding, and a cost that grows with the size of
 // the document, not with (declarations × elements).
+import v8 from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import t from 'tap'
 import { escapeText, readXml, XmlCursor, xmlSafe } from '../../src/soap/xml.js'
 
@@ -73,4 +75,26 @@ t.test('the cursor: children, text, skipping, and reading on after a reader gave
   broken.root()
   t.ok(broken.enterChild())
   t.throws(() => broken.drain(), /expected <\/a>, found <\/r>/)
+})
+
+t.test('a value read from a document does not keep the whole document alive', async (t) => {
+  v8.setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const read = () => {
+    // Built at run time, so that the document is a string of its own and not a constant of this file.
+    const document = `<r><v>${'value that outlives the read '.repeat(2)}</v><pad>${'y'.repeat(16_000_000 + Math.floor(Math.random() * 10))}</pad></r>`
+    const x = new XmlCursor(document, { maxDepth: 4 })
+    x.root()
+    x.enterChild()
+    const value = x.text()
+    x.drain()
+    return value
+  }
+  gc()
+  const before = process.memoryUsage().heapUsed
+  const kept = read()
+  gc()
+  const after = process.memoryUsage().heapUsed
+  t.match(kept, /^value that outlives/)
+  t.ok(after - before < 4_000_000, `heap grew by ${((after - before) / 1e6).toFixed(1)} MB while one value of a 16 MB document is kept`)
 })
