@@ -135,6 +135,8 @@ async function load(server: Server, scenario: (typeof SCENARIOS)[number], second
   }
 }
 
+const SETTLE_MS = 15_000
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
@@ -144,6 +146,10 @@ const median = (values: number[]) => {
 export async function compareWithNodeSoap(options: { quick: boolean; log: (line: string) => void }): Promise<StackComparison[]> {
   const ours = await start('ours')
   const nodeSoap = await start('node-soap')
+  // Both settle before the first load: otherwise node-soap idles through ours' first run and starts settled while
+  // ours starts with its start-up garbage still about, and V8 sizes the heap differently from those two states.
+  options.log(`letting both servers settle for ${SETTLE_MS / 1000} s`)
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
   const seconds = options.quick ? 3 : 10
   const pairs = options.quick ? 1 : 3
   const comparisons: StackComparison[] = []
