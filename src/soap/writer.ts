@@ -163,18 +163,24 @@ export class XmlWriter {
 
 // Writers are pooled with their buffers: memory the process has just used is already mapped, while a fresh
 // megabyte costs page faults on every write to it (about a third of writing a 1,000-actor response, measured).
+// The pool holds at most POOL_BYTES between them, so a burst of large answers does not leave the process holding
+// their buffers for good.
 const pool: XmlWriter[] = []
-const POOL_SIZE = 8
-const KEEP_AT_MOST = 8 * 1024 * 1024
+const POOL_BYTES = 16 * 1024 * 1024
+let pooledBytes = 0
 
 function acquire(): XmlWriter {
-  const w = pool.pop() ?? new XmlWriter()
+  const w = pool.pop()
+  if (!w) return new XmlWriter()
+  pooledBytes -= w.capacity
   w.reset()
   return w
 }
 
 function giveBack(w: XmlWriter): void {
-  if (pool.length < POOL_SIZE && w.capacity <= KEEP_AT_MOST) pool.push(w)
+  if (pooledBytes + w.capacity > POOL_BYTES) return
+  pooledBytes += w.capacity
+  pool.push(w)
 }
 
 /**

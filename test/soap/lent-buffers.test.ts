@@ -13,7 +13,7 @@ import { soapPlugin, type SoapHandlers } from '../../src/soap/plugin.js'
 import { action, envelope, TNS } from '../helpers/soap.js'
 
 // About 6.5 MB per answer: more than a loopback socket's send buffer takes (4 MB at most here), so a reader that
-// pauses keeps bytes in the server's hands; and less than the 8 MB a pooled buffer may have.
+// pauses keeps bytes in the server's hands; in an 8 MB buffer, two of which fit in the pool.
 const ACTORS = 5400
 const OK = { State: 'Ok' as const, IsOk: true, UserExplanation: '', TechExplanation: '', ErrorCode: '' }
 
