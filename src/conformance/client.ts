@@ -64,7 +64,11 @@ export class KitClient {
       return { ok: false, exchange, problem: `SOAP fault ${text('faultcode')}: ${text('faultstring')}` }
     }
     try {
+      // By name only: a wrapper in the wrong namespace is still read, so that the wire checks can name that mistake.
       const read = readEnvelope(exchange.text, 64, (payload) => (payload?.name === op.responseElement ? op.readResponse : undefined))
+      if (read.value === undefined) {
+        return { ok: false, exchange, problem: `the answer holds <${read.payload?.name}> in namespace "${read.payload?.ns}", not <${op.responseElement}>` }
+      }
       return { ok: true, exchange, wrapper, response: read.value as ErpConnectorWSOperations[K]['response'] }
     } catch (error) {
       return { ok: false, exchange, problem: `the answer does not read as ${op.responseElement}: ${(error as Error).message}` }

@@ -268,6 +268,7 @@ function readEnvelopeWith<T>(
     throw new errors.NotAnEnvelope(`the root element is <${x.name}> in namespace "${x.ns}"`)
   }
   let bodies = 0
+  let payloads = 0
   let payload: Payload | undefined
   let read: { value?: T; error?: unknown } = {}
   while (x.enterChild()) {
@@ -281,17 +282,17 @@ function readEnvelopeWith<T>(
         x.skip()
       }
     } else {
-      let count = 0
       while (x.enterChild()) {
-        if (++count > 1) x.skip()
+        if (++payloads > 1) x.skip()
         else read = readPayload(x, choose, (payload = { ns: x.ns, name: x.name }))
       }
-      if (count > 1) throw new errors.NotAnEnvelope(`<s:Body> holds ${count} elements; send one`)
-      if (count === 0) read = readPayload(x, choose, undefined)
+      if (payloads === 0) read = readPayload(x, choose, undefined)
     }
   }
   x.end()
   if (bodies === 0) throw new errors.NotAnEnvelope('it has no <s:Body>')
+  // After the loop, so that a mustUnderstand header anywhere in the envelope is answered first.
+  if (payloads > 1) throw new errors.NotAnEnvelope(`<s:Body> holds ${payloads} elements; send one`)
   // What choose or the reader threw waited until the rest of the envelope was known to be sound.
   if ('error' in read) throw read.error
   return { payload, value: read.value }

@@ -42,6 +42,7 @@ export function element(qname: string, attributes = ''): ElementBytes {
 // Strings at least this long go through Buffer's native encoder when they need no escaping; shorter ones are
 // cheaper to copy in the loop than to hand over.
 const NATIVE_FROM = 64
+const TEXT_BLOCK = 8192
 // Markup longer than this is copied with TypedArray.set; a loop is cheaper for short tags.
 const SET_FROM = 16
 const NEEDS_CARE = /[&<>\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/
@@ -74,57 +75,67 @@ export class XmlWriter {
    * other than tab, LF and CR, U+FFFE, U+FFFF, and unpaired surrogates.
    */
   text(value: string): void {
+    // An untyped caller may hand over a number or a boolean: it is written as text, as a template string would.
+    if (typeof value !== 'string') value = String(value)
     const n = value.length
-    // Worst case per UTF-16 unit: "&#xD;" (5 bytes) or 3 bytes of UTF-8.
-    if (this.pos + n * 5 > this.buf.length) this.grow(n * 5)
     if (n >= NATIVE_FROM && !NEEDS_CARE.test(value)) {
+      // At most 3 bytes of UTF-8 per UTF-16 unit.
+      if (this.pos + n * 3 > this.buf.length) this.grow(n * 3)
       this.pos += this.buf.write(value, this.pos, 'utf8')
       return
     }
-    const buf = this.buf
-    let p = this.pos
-    for (let i = 0; i < n; i++) {
-      const c = value.charCodeAt(i)
-      if (c < 0x80) {
-        if (c > 62 || (c >= 32 && c !== 38 && c !== 60 && c !== 62)) buf[p++] = c
-        else if (c === 38) {
-          buf[p++] = 38 // &amp;
-          buf[p++] = 97
-          buf[p++] = 109
-          buf[p++] = 112
-          buf[p++] = 59
-        } else if (c === 60 || c === 62) {
-          buf[p++] = 38 // &lt; or &gt;
-          buf[p++] = c === 60 ? 108 : 103
-          buf[p++] = 116
-          buf[p++] = 59
-        } else if (c === 9 || c === 10) buf[p++] = c
-        else if (c === 13) {
-          buf[p++] = 38 // &#xD;
-          buf[p++] = 35
-          buf[p++] = 120
-          buf[p++] = 68
-          buf[p++] = 59
-        } else this.refuse(c)
-      } else if (c < 0x800) {
-        buf[p++] = 0xc0 | (c >> 6)
-        buf[p++] = 0x80 | (c & 0x3f)
-      } else if (c < 0xd800 || (c > 0xdfff && c < 0xfffe)) {
-        buf[p++] = 0xe0 | (c >> 12)
-        buf[p++] = 0x80 | ((c >> 6) & 0x3f)
-        buf[p++] = 0x80 | (c & 0x3f)
-      } else {
-        const low = i + 1 < n ? value.charCodeAt(i + 1) : 0
-        if (c > 0xdbff || low < 0xdc00 || low > 0xdfff) this.refuse(c)
-        i++
-        const code = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00)
-        buf[p++] = 0xf0 | (code >> 18)
-        buf[p++] = 0x80 | ((code >> 12) & 0x3f)
-        buf[p++] = 0x80 | ((code >> 6) & 0x3f)
-        buf[p++] = 0x80 | (code & 0x3f)
+    // Worst case per UTF-16 unit: "&#xD;" (5 bytes) or 3 bytes of UTF-8 (4 for a pair that ends a block). Room is
+    // made a block at a time, so that a long value does not ask for five times its size at once.
+    let i = 0
+    while (i < n) {
+      const blockEnd = Math.min(n, i + TEXT_BLOCK)
+      const room = (blockEnd - i) * 5 + 4
+      if (this.pos + room > this.buf.length) this.grow(room)
+      const buf = this.buf
+      let p = this.pos
+      for (; i < blockEnd; i++) {
+        const c = value.charCodeAt(i)
+        if (c < 0x80) {
+          if (c > 62 || (c >= 32 && c !== 38 && c !== 60 && c !== 62)) buf[p++] = c
+          else if (c === 38) {
+            buf[p++] = 38 // &amp;
+            buf[p++] = 97
+            buf[p++] = 109
+            buf[p++] = 112
+            buf[p++] = 59
+          } else if (c === 60 || c === 62) {
+            buf[p++] = 38 // &lt; or &gt;
+            buf[p++] = c === 60 ? 108 : 103
+            buf[p++] = 116
+            buf[p++] = 59
+          } else if (c === 9 || c === 10) buf[p++] = c
+          else if (c === 13) {
+            buf[p++] = 38 // &#xD;
+            buf[p++] = 35
+            buf[p++] = 120
+            buf[p++] = 68
+            buf[p++] = 59
+          } else this.refuse(c)
+        } else if (c < 0x800) {
+          buf[p++] = 0xc0 | (c >> 6)
+          buf[p++] = 0x80 | (c & 0x3f)
+        } else if (c < 0xd800 || (c > 0xdfff && c < 0xfffe)) {
+          buf[p++] = 0xe0 | (c >> 12)
+          buf[p++] = 0x80 | ((c >> 6) & 0x3f)
+          buf[p++] = 0x80 | (c & 0x3f)
+        } else {
+          const low = i + 1 < n ? value.charCodeAt(i + 1) : 0
+          if (c > 0xdbff || low < 0xdc00 || low > 0xdfff) this.refuse(c)
+          i++
+          const code = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00)
+          buf[p++] = 0xf0 | (code >> 18)
+          buf[p++] = 0x80 | ((code >> 12) & 0x3f)
+          buf[p++] = 0x80 | ((code >> 6) & 0x3f)
+          buf[p++] = 0x80 | (code & 0x3f)
+        }
       }
+      this.pos = p
     }
-    this.pos = p
   }
 
   /** The bytes written so far, copied into a buffer of their own. */
@@ -149,7 +160,7 @@ export class XmlWriter {
   }
 
   private grow(needed: number): void {
-    let size = this.buf.length * 2
+    let size = Math.max(this.buf.length * 2, 1024)
     while (size < this.pos + needed) size *= 2
     const bigger = Buffer.allocUnsafe(size)
     this.buf.copy(bigger, 0, 0, this.pos)

@@ -161,6 +161,7 @@ export class XmlCursor {
   /** The last start tag closed itself: the next event is its end. */
   private selfClosed = false
   private rootSeen = false
+  private ended = false
   // Every element name met so far, split once; nameTable finds the frequent ones faster.
   private readonly names = new Map<string, Name>()
   private readonly nameTable: Array<Name | undefined> = new Array(NAME_SLOTS)
@@ -264,6 +265,7 @@ export class XmlCursor {
 
   /** Reads everything that is left, so that a document that is not well-formed is found out as such. */
   drain(): void {
+    if (this.ended) return
     while (this.step() !== 0);
   }
 
@@ -286,6 +288,9 @@ export class XmlCursor {
       if (pos >= this.length) {
         if (this.open.length > 0) this.fail(`<${this.open[this.open.length - 1]}> is not closed`, this.length)
         if (!this.rootSeen) this.fail('there is no root element', this.length)
+        // A caller that reads on would otherwise loop here for ever.
+        if (this.ended) throw new Error('XmlCursor: read past the end of the document')
+        this.ended = true
         return 0
       }
       let lt = xml.indexOf('<', pos)
@@ -321,7 +326,8 @@ export class XmlCursor {
           if (close < 0) this.fail('a CDATA section is not closed', lt)
           if (this.open.length === 0) this.fail('a CDATA section outside the root element', lt)
           this.pos = close + 3
-          this.decoded = xml.slice(lt + 9, close)
+          const data = xml.slice(lt + 9, close)
+          this.decoded = data.length < V8_SLICE_FROM ? data : detach(data)
           return TEXT
         }
         // A DTD can define entities that expand without bound; SOAP forbids DTDs anyway (SOAP 1.1 section 3).

@@ -22,8 +22,15 @@ t.test('text: given a value, want its escaped UTF-8', async (t) => {
     [long('plain ASCII for the native path '), long('plain ASCII for the native path ')],
     [long('Tromsø 😀 '), long('Tromsø 😀 ')],
     [long('needs & escaping '), long('needs &amp; escaping ')],
+    // Long enough to be written in several blocks, with a surrogate pair across the first boundary.
+    ['a'.repeat(8191) + '😀' + '&\r'.repeat(9000), 'a'.repeat(8191) + '😀' + '&amp;&#xD;'.repeat(9000)],
   ]
   for (const [given, want] of cases) t.equal(written(given), want, JSON.stringify(given.slice(0, 30)))
+})
+
+t.test('a number or a boolean from an untyped caller is written as text, not dropped', async (t) => {
+  t.equal(writeXml((w) => w.text(5 as unknown as string)).toString(), '5')
+  t.equal(writeXml((w) => w.text(false as unknown as string)).toString(), 'false')
 })
 
 t.test('text refuses what XML 1.0 cannot carry, short or long', async (t) => {

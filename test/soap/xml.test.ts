@@ -77,12 +77,12 @@ t.test('the cursor: children, text, skipping, and reading on after a reader gave
   t.throws(() => broken.drain(), /expected <\/a>, found <\/r>/)
 })
 
-t.test('a value read from a document does not keep the whole document alive', async (t) => {
+for (const [form, wrap] of [['text', (v: string) => v], ['a CDATA section', (v: string) => `<![CDATA[${v}]]>`]] as const) t.test(`a value read from a document (${form}) does not keep the whole document alive`, async (t) => {
   v8.setFlagsFromString('--expose-gc')
   const gc = runInNewContext('gc') as () => void
   const read = () => {
     // Built at run time, so that the document is a string of its own and not a constant of this file.
-    const document = `<r><v>${'value that outlives the read '.repeat(2)}</v><pad>${'y'.repeat(16_000_000 + Math.floor(Math.random() * 10))}</pad></r>`
+    const document = `<r><v>${wrap('value that outlives the read '.repeat(2))}</v><pad>${'y'.repeat(16_000_000 + Math.floor(Math.random() * 10))}</pad></r>`
     const x = new XmlCursor(document, { maxDepth: 4 })
     x.root()
     x.enterChild()
@@ -97,4 +97,13 @@ t.test('a value read from a document does not keep the whole document alive', as
   const after = process.memoryUsage().heapUsed
   t.match(kept, /^value that outlives/)
   t.ok(after - before < 4_000_000, `heap grew by ${((after - before) / 1e6).toFixed(1)} MB while one value of a 16 MB document is kept`)
+})
+
+t.test('reading past the end of a document fails rather than waiting for ever', async (t) => {
+  const x = new XmlCursor('<a/>', { maxDepth: 2 })
+  x.root()
+  x.skip()
+  x.end()
+  t.throws(() => x.skip(), /read past the end of the document/)
+  t.doesNotThrow(() => x.drain(), 'drain after the end does nothing')
 })
