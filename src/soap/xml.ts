@@ -46,22 +46,17 @@ export interface XmlReadOptions {
 interface Scope {
   parent: Scope | undefined
   prefixes: Map<string, string>
-  /** Prefixes already resolved from this scope: thousands of elements share a scope and ask the same. */
-  resolved?: Map<string, string | undefined>
 }
 
 const ROOT_SCOPE: Scope = { parent: undefined, prefixes: new Map([['xml', XML_NS]]) }
 
+// Element names cache their namespace per scope (see XmlCursor.nameAt), so a walk here is rare for elements.
 function lookup(scope: Scope, prefix: string): string | undefined {
-  const known = scope.resolved?.get(prefix)
-  if (known !== undefined) return known
-  let found: string | undefined
   for (let s: Scope | undefined = scope; s; s = s.parent) {
-    found = s.prefixes.get(prefix)
-    if (found !== undefined) break
+    const found = s.prefixes.get(prefix)
+    if (found !== undefined) return found
   }
-  if (scope !== ROOT_SCOPE && found !== undefined) (scope.resolved ??= new Map()).set(prefix, found)
-  return found
+  return undefined
 }
 
 const NO_ATTRIBUTES: ReadonlyMap<string, string> = new Map()
@@ -162,8 +157,7 @@ export class XmlCursor {
   private selfClosed = false
   private rootSeen = false
   private ended = false
-  // Every element name met so far, split once; nameTable finds the frequent ones faster.
-  private readonly names = new Map<string, Name>()
+  // Element names met so far, split once, found again by a hash of their characters (see nameAt).
   private readonly nameTable: Array<Name | undefined> = new Array(NAME_SLOTS)
   private nameHash = 0
   /** The current TEXT event: raw range, and its decoded value once asked for (or when it holds references). */
@@ -479,12 +473,10 @@ export class XmlCursor {
     const slot = this.nameHash & (NAME_SLOTS - 1)
     const cached = this.nameTable[slot]
     if (cached !== undefined && cached.qname.length === end - start && this.xml.startsWith(cached.qname, start)) return cached
+    // A miss (a new name, or two names sharing a slot) only costs splitting the name again.
     const qname = this.xml.slice(start, end)
-    let name = this.names.get(qname)
-    if (!name) {
-      const split = splitQName(qname)
-      this.names.set(qname, (name = { qname, prefix: split.prefix, local: split.local, scope: undefined, ns: '' }))
-    }
+    const split = splitQName(qname)
+    const name: Name = { qname, prefix: split.prefix, local: split.local, scope: undefined, ns: '' }
     this.nameTable[slot] = name
     return name
   }
