@@ -15,8 +15,8 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import { SoapReadError } from './codec.js'
 import * as errors from './errors.js'
 import type { SoapOperation, SoapServiceDescription } from './service.js'
-import { markup, writeXmlLent, type LentBytes } from './writer.js'
-import { escapeAttribute, escapeText, XmlCursor, XmlReadError, xmlSafe } from './xml.js'
+import { escapeAttribute, escapeText, markup, writeXmlLent, type LentBytes } from './writer.js'
+import { XmlCursor, XmlReadError, xmlSafe } from './xml.js'
 
 export interface SoapCallContext {
   operation: string

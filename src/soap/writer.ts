@@ -7,7 +7,11 @@
  * building it; then it still had to be encoded as UTF-8. Writing bytes costs about what `JSON.stringify` plus
  * `Buffer.from` of the same data costs.
  */
-import { XmlWriteError } from './xml.js'
+
+/** A value that cannot be written as XML 1.0 character data. */
+export class XmlWriteError extends Error {
+  override readonly name = 'XmlWriteError'
+}
 
 /** One element name's markup, encoded once: `<n>`, `</n>`, `<n/>` and `<n i:nil="true"/>`. */
 export interface ElementBytes {
@@ -241,4 +245,18 @@ export function writeXmlLent(write: (w: XmlWriter) => void): LentBytes {
   }
   // A class rather than an object literal with a closure: no function is made per answer.
   return new LentBytes(w)
+}
+
+/**
+ * Escapes character data as `XmlWriter.text` does, for text built as a string (faults, the WSDL's address).
+ *
+ * @example escapeText('a < b\r\n') === 'a &lt; b&#xD;\n'
+ */
+export function escapeText(value: string): string {
+  return writeXml((w) => w.text(value)).toString('utf8')
+}
+
+/** Escapes an attribute value written in double quotes. */
+export function escapeAttribute(value: string): string {
+  return escapeText(value).replace(/"/g, '&quot;').replace(/\n/g, '&#xA;').replace(/\t/g, '&#x9;')
 }

@@ -1,5 +1,5 @@
 /**
- * Namespace-aware XML reading and XML text escaping.
+ * Namespace-aware XML reading, and what XML 1.0 text cannot carry (writing is in writer.ts).
  *
  * `XmlCursor` is a pull reader: a single pass over the text that checks well-formedness as it goes (tags balance,
  * attributes are quoted and unique, names are names, entities are the five predefined ones or character
@@ -542,39 +542,6 @@ function isXmlChar(code: number): boolean {
 /** A string that XML 1.0 cannot carry: control characters other than tab/LF/CR, U+FFFE/U+FFFF, lone surrogates. */
 const SUSPECT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-/** One cheap test that clears almost every value: nothing to escape and nothing XML cannot carry. */
-const PLAIN = /[&<>\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/
-const AMP = /&/g
-const LESS = /</g
-const MORE = />/g
-const CR = /\r/g
-
-/** A value that cannot be written as XML 1.0 character data. */
-export class XmlWriteError extends Error {
-  override readonly name = 'XmlWriteError'
-}
-
-/**
- * Escapes character data for element content. CR is written as `&#xD;` because a reader normalises a literal CR
- * to LF, which would change the value; that is also what .NET's XmlWriter does.
- *
- * @example escapeText('a < b\r\n') === 'a &lt; b&#xD;\n'
- */
-export function escapeText(value: string): string {
-  if (!PLAIN.test(value)) return value
-  if (SUSPECT.test(value)) {
-    const bad = NOT_XML.exec(value)
-    if (bad) throw new XmlWriteError(`The text contains ${describe(bad[0])}, which XML 1.0 cannot carry`)
-  }
-  // Native single-character replaces beat one replace with a callback by about 3x here.
-  let out = value
-  if (out.indexOf('&') >= 0) out = out.replace(AMP, '&amp;')
-  if (out.indexOf('<') >= 0) out = out.replace(LESS, '&lt;')
-  if (out.indexOf('>') >= 0) out = out.replace(MORE, '&gt;')
-  if (out.indexOf('\r') >= 0) out = out.replace(CR, '&#xD;')
-  return out
-}
-
 /** Replaces what XML 1.0 cannot carry with U+FFFD: for text that must be written whatever it holds (faults). */
 export function xmlSafe(value: string): string {
   return value.replace(new RegExp(NOT_XML.source, 'g'), '\uFFFD')
@@ -582,9 +549,4 @@ export function xmlSafe(value: string): string {
 
 function describe(character: string): string {
   return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
-}
-
-/** Escapes an attribute value written in double quotes. */
-export function escapeAttribute(value: string): string {
-  return escapeText(value).replace(/"/g, '&quot;').replace(/\n/g, '&#xA;').replace(/\t/g, '&#x9;')
 }

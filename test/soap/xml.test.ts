@@ -3,7 +3,8 @@
 import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import t from 'tap'
-import { escapeText, readXml, XmlCursor, xmlSafe } from '../../src/soap/xml.js'
+import { escapeText } from '../../src/soap/writer.js'
+import { readXml, XmlCursor, xmlSafe } from '../../src/soap/xml.js'
 
 t.test('namespaces resolve through nested scopes and redeclarations', async (t) => {
   const root = readXml('<a:r xmlns:a="urn:1" xmlns="urn:d"><x/><a:y xmlns:a="urn:2"><a:z/></a:y><a:w/><q xmlns=""/></a:r>', { maxDepth: 10 })
