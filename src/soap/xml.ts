@@ -45,16 +45,18 @@ export interface XmlReadOptions {
  */
 interface Scope {
   parent: Scope | undefined
-  prefixes: Map<string, string>
+  /** Prefix, URI, prefix, URI...: an element declares one or two, where a Map would cost more to make than to search. */
+  bindings: string[]
 }
 
-const ROOT_SCOPE: Scope = { parent: undefined, prefixes: new Map([['xml', XML_NS]]) }
+const ROOT_SCOPE: Scope = { parent: undefined, bindings: ['xml', XML_NS] }
 
 // Element names cache their namespace per scope (see XmlCursor.nameAt), so a walk here is rare for elements.
 function lookup(scope: Scope, prefix: string): string | undefined {
   for (let s: Scope | undefined = scope; s; s = s.parent) {
-    const found = s.prefixes.get(prefix)
-    if (found !== undefined) return found
+    const bindings = s.bindings
+    // The last binding of a prefix counts (a repeated declaration is refused as a repeated attribute anyway).
+    for (let i = bindings.length - 2; i >= 0; i -= 2) if (bindings[i] === prefix) return bindings[i + 1]
   }
   return undefined
 }
@@ -78,6 +80,16 @@ interface Name {
 }
 
 const NAME_SLOTS = 64
+/**
+ * Element names met so far, split once, found again by a hash of their characters (see XmlCursor.nameAt). Shared
+ * by all documents: requests repeat the same few names, and a table per document would split each name once per
+ * request. What it keeps is copied out of the documents, so that it keeps none of them alive.
+ */
+const nameTable: Array<Name | undefined> = new Array(NAME_SLOTS)
+/** Namespace declarations met so far, raw and decoded (see XmlCursor.namespaceAt), replaced in turn when full. */
+const knownNamespaces: Array<{ raw: string; uri: string }> = []
+const KNOWN_NAMESPACES = 16
+let nextKnownNamespace = 0
 
 /** V8 makes a substring of at least this many characters a view into the string it was taken from. */
 const V8_SLICE_FROM = 13
@@ -89,6 +101,16 @@ const V8_SLICE_FROM = 13
  */
 function detach(text: string): string {
   return (' ' + text).slice(1)
+}
+
+/**
+ * The one internalized copy of a name or namespace URI, like a string literal: comparing two such strings, as
+ * generated readers compare each element's namespace and name with their constants, is comparing two pointers.
+ * Being a fresh copy, it keeps nothing of the document alive either.
+ */
+function intern(text: string): string {
+  for (const key in { [text]: true }) return key
+  return text
 }
 
 /** What `XmlCursor.step` read: a start tag, an end tag, or character data (text or a CDATA section). */
@@ -157,8 +179,6 @@ export class XmlCursor {
   private selfClosed = false
   private rootSeen = false
   private ended = false
-  // Element names met so far, split once, found again by a hash of their characters (see nameAt).
-  private readonly nameTable: Array<Name | undefined> = new Array(NAME_SLOTS)
   private nameHash = 0
   /** The current TEXT event: raw range, and its decoded value once asked for (or when it holds references). */
   private textStart = 0
@@ -349,7 +369,7 @@ export class XmlCursor {
     // Compare the name in place: end tags are half of all tags, and slicing each one costs.
     let close = lt + 2 + (qname ? qname.length : 0)
     while (close < this.length && isSpace(xml.charCodeAt(close))) close++
-    if (qname === undefined || xml.charCodeAt(close) !== GT || !xml.startsWith(qname, lt + 2)) {
+    if (qname === undefined || xml.charCodeAt(close) !== GT || !occursAt(xml, qname, lt + 2)) {
       const end = xml.indexOf('>', lt + 2)
       const found = xml.slice(lt + 2, end < 0 ? this.length : end).trimEnd()
       if (qname === undefined) this.fail(`</${found}> closes nothing`, lt)
@@ -382,7 +402,8 @@ export class XmlCursor {
     const name = this.nameAt(nameStart, i)
     const qname = name.qname
     if (this.open.length >= this.maxDepth) throw new XmlReadError(`XML nests elements deeper than the limit of ${this.maxDepth} levels`)
-    let raw: Array<[string, string]> | undefined
+    // Attribute names and raw values, in pairs; namespace declarations must all be known before any name is resolved.
+    let raw: string[] | undefined
     for (;;) {
       const before = i
       while (i < this.length && isSpace(xml.charCodeAt(i))) i++
@@ -402,11 +423,12 @@ export class XmlCursor {
       if (quote !== 34 && quote !== 39) this.fail(`the value of attribute ${attr} must be quoted`, i)
       const close = xml.indexOf(quote === 34 ? '"' : "'", i + 1)
       if (close < 0) this.fail(`the value of attribute ${attr} is not closed`, i)
-      const value = xml.slice(i + 1, close)
+      // A namespace declaration's value is held decoded (see namespaceAt); any other value raw, until needed.
+      const value = attr === 'xmlns' || attr.startsWith('xmlns:') ? this.namespaceAt(i + 1, close) : xml.slice(i + 1, close)
       if (value.indexOf('<') >= 0) this.fail(`the value of attribute ${attr} contains "<"`, i)
       raw ??= []
-      if (raw.some(([name]) => name === attr)) this.fail(`<${qname}> has attribute ${attr} twice`, attrStart)
-      raw.push([attr, value])
+      for (let k = 0; k < raw.length; k += 2) if (raw[k] === attr) this.fail(`<${qname}> has attribute ${attr} twice`, attrStart)
+      raw.push(attr, value)
       i = close + 1
     }
     const selfClosing = xml.charCodeAt(i) === SLASH
@@ -414,15 +436,20 @@ export class XmlCursor {
     this.pos = selfClosing ? i + 2 : i + 1
     const parentScope = this.scopes.length > 0 ? this.scopes[this.scopes.length - 1]! : ROOT_SCOPE
     let scope = parentScope
-    if (raw) {
-      for (const [key, value] of raw) {
-        if (key !== 'xmlns' && !key.startsWith('xmlns:')) continue
-        if (scope === parentScope) scope = { parent: parentScope, prefixes: new Map() }
-        const uri = decodeText(value)
-        // Namespaces in XML 1.0 (section 5) forbids undeclaring a prefix; only the default namespace may be "".
-        if (key !== 'xmlns' && uri === '') throw new XmlReadError(`Malformed XML: <${qname}> binds ${key} to an empty namespace`)
-        scope.prefixes.set(key === 'xmlns' ? '' : key.slice(6), uri)
+    let others = false
+    for (let k = 0; raw && k < raw.length; k += 2) {
+      const key = raw[k]!
+      if (key !== 'xmlns' && !key.startsWith('xmlns:')) {
+        others = true
+        continue
       }
+      if (scope === parentScope) scope = { parent: parentScope, bindings: [] }
+      const uri = raw[k + 1]!
+      // Namespaces in XML 1.0 (section 5) forbids undeclaring a prefix; only the default namespace may be "".
+      if (key !== 'xmlns' && uri === '') throw new XmlReadError(`Malformed XML: <${qname}> binds ${key} to an empty namespace`)
+      // The shared name table keeps scopes after their documents are gone (see nameAt): nothing in them may be a view.
+      const prefix = key === 'xmlns' ? '' : key.slice(6)
+      scope.bindings.push(prefix.length < V8_SLICE_FROM ? prefix : detach(prefix), uri)
     }
     // Scopes never change once made, so the namespace found for this name in this scope holds until the scope does.
     if (name.scope !== scope) {
@@ -433,11 +460,12 @@ export class XmlCursor {
     this.name = name.local
     this.nil = false
     this.attributes = NO_ATTRIBUTES
-    if (raw) {
+    if (raw && others) {
       let attributes: Map<string, string> | undefined
-      for (const [key, rawValue] of raw) {
+      for (let k = 0; k < raw.length; k += 2) {
+        const key = raw[k]!
         if (key === 'xmlns' || key.startsWith('xmlns:')) continue
-        const value = decodeText(rawValue)
+        const value = decodeText(raw[k + 1]!)
         const attr = splitQName(key)
         // Unprefixed attributes are in no namespace (Namespaces in XML 1.0, section 6.2).
         const attrNs = attr.prefix === '' ? '' : resolvePrefix(attr.prefix, scope, key)
@@ -452,6 +480,24 @@ export class XmlCursor {
       this.open.push(qname)
       this.scopes.push(scope)
     }
+  }
+
+  /**
+   * The namespace URI declared by the attribute value at [start, end), decoded and interned. Requests declare the
+   * same few namespaces: a hit is found by comparing in place, with nothing sliced, decoded or allocated.
+   */
+  private namespaceAt(start: number, end: number): string {
+    const length = end - start
+    for (const known of knownNamespaces) {
+      if (known.raw.length === length && occursAt(this.xml, known.raw, start)) return known.uri
+    }
+    const raw = this.xml.slice(start, end)
+    // Left to the caller to refuse, with the attribute's name in the message.
+    if (raw.indexOf('<') >= 0) return raw
+    const known = { raw: intern(raw), uri: intern(decodeText(raw)) }
+    if (knownNamespaces.length < KNOWN_NAMESPACES) knownNamespaces.push(known)
+    else knownNamespaces[(nextKnownNamespace = (nextKnownNamespace + 1) % KNOWN_NAMESPACES)] = known
+    return known.uri
   }
 
   /** Skips a name; leaves a hash of it in `nameHash`, for `nameAt`. */
@@ -471,15 +517,21 @@ export class XmlCursor {
    */
   private nameAt(start: number, end: number): Name {
     const slot = this.nameHash & (NAME_SLOTS - 1)
-    const cached = this.nameTable[slot]
-    if (cached !== undefined && cached.qname.length === end - start && this.xml.startsWith(cached.qname, start)) return cached
+    const cached = nameTable[slot]
+    if (cached !== undefined && cached.qname.length === end - start && occursAt(this.xml, cached.qname, start)) return cached
     // A miss (a new name, or two names sharing a slot) only costs splitting the name again.
-    const qname = this.xml.slice(start, end)
+    const qname = intern(this.xml.slice(start, end))
     const split = splitQName(qname)
-    const name: Name = { qname, prefix: split.prefix, local: split.local, scope: undefined, ns: '' }
-    this.nameTable[slot] = name
+    const name: Name = { qname, prefix: intern(split.prefix), local: intern(split.local), scope: undefined, ns: '' }
+    nameTable[slot] = name
     return name
   }
+}
+
+/** `part` occurs in `text` at `at`: for names, a loop the compiler inlines beats the startsWith builtin. */
+function occursAt(text: string, part: string, at: number): boolean {
+  for (let i = 0; i < part.length; i++) if (text.charCodeAt(at + i) !== part.charCodeAt(i)) return false
+  return true
 }
 
 function isSpace(c: number): boolean {

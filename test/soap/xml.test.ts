@@ -100,6 +100,28 @@ for (const [form, wrap] of [['text', (v: string) => v], ['a CDATA section', (v: 
   t.ok(after - before < 4_000_000, `heap grew by ${((after - before) / 1e6).toFixed(1)} MB while one value of a 16 MB document is kept`)
 })
 
+t.test('the names and namespaces remembered from one document to the next keep none of the documents alive', async (t) => {
+  v8.setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const read = () => {
+    // Long names, prefix and URI: V8 would make each of them a view into the document if sliced out as they are.
+    const tag = `prefix_long_${Math.random().toString(36).slice(2)}:element_with_a_long_name`
+    const document =
+      `<${tag} xmlns:${tag.split(':')[0]}="urn:a-namespace-long-enough-to-be-a-view-${Math.random()}">` +
+      `<${tag}/><pad>${'y'.repeat(16_000_000)}</pad></${tag}>`
+    const x = new XmlCursor(document, { maxDepth: 4 })
+    x.root()
+    while (x.enterChild()) x.skip()
+    x.end()
+  }
+  gc()
+  const before = process.memoryUsage().heapUsed
+  read()
+  gc()
+  const after = process.memoryUsage().heapUsed
+  t.ok(after - before < 4_000_000, `heap grew by ${((after - before) / 1e6).toFixed(1)} MB after reading a 16 MB document`)
+})
+
 t.test('reading past the end of a document fails rather than waiting for ever', async (t) => {
   const x = new XmlCursor('<a/>', { maxDepth: 2 })
   x.root()
