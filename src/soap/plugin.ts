@@ -101,7 +101,9 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
     return sendFault(reply, error.code?.startsWith('SOAP_') ? error : internal(request, error))
   })
 
-  app.post(options.path, async (request, reply) => {
+  // Not async: a small call is a few microseconds of work, and each promise a handler does not make itself is a
+  // measurable share of it.
+  app.post(options.path, (request, reply) => {
     const started = process.hrtime.bigint()
     const raw = request.body instanceof RawBody ? request.body : new RawBody(Buffer.alloc(0), request.headers['content-type'])
     checkContentType(raw.contentType)
@@ -117,18 +119,23 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
       throw error
     }
     if (!op) throw new errors.NotAnEnvelope('it has no <s:Body>')
-    const output = await invoke(op, input, request)
-    const logged = options.logFields?.(op.name, input, output.response) ?? {}
-    request.log.info(
-      { operation: op.name, ...logged, durationMs: Number(process.hrtime.bigint() - started) / 1e6 },
-      `${op.name} answered`,
+    const called = op
+    let pending: unknown
+    try {
+      pending = handlers[called.name]!(input, { operation: called.name, request })
+    } catch (error) {
+      answerFailure(request, reply, called, input, error, started)
+      return
+    }
+    // Answered here, the handler returns nothing for Fastify to wait on or send.
+    if (!isThenable(pending)) {
+      answer(request, reply, called, input, pending, started)
+      return
+    }
+    return pending.then(
+      (response) => answer(request, reply, called, input, response, started),
+      (error: unknown) => answerFailure(request, reply, called, input, error, started),
     )
-    if (typeof output.xml === 'string') return reply.code(200).header('content-type', CONTENT_TYPE).send(output.xml)
-    // The buffer goes back to the pool once the socket has taken all of it ('finish'); an answer cut off before
-    // that leaves it to the garbage collector, as the socket may still hold it.
-    const lent = output.xml
-    reply.raw.once('finish', () => lent.release())
-    return reply.code(200).header('content-type', CONTENT_TYPE).send(output.xml.bytes)
   })
 
   app.get(options.path, async (request, reply) => {
@@ -143,16 +150,36 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
       .send(`This is a SOAP 1.1 endpoint. Its WSDL is at ${address}?wsdl\n`)
   })
 
-  async function invoke(op: AnyOperation, input: unknown, request: FastifyRequest): Promise<{ response: unknown; xml: LentBytes | string }> {
-    let response: unknown
+  function answer(request: FastifyRequest, reply: FastifyReply, op: AnyOperation, input: unknown, response: unknown, started: bigint): void {
+    let xml: LentBytes | string
     try {
-      response = await handlers[op.name]!(input, { operation: op.name, request })
-      return { response, xml: writeEnvelope(op, response) }
+      xml = writeEnvelope(op, response)
     } catch (error) {
-      const fallback = errorResponse?.(op.name, error, request.log)
-      if (fallback === undefined) throw internal(request, error)
-      return { response: fallback, xml: writeEnvelope(op, fallback) }
+      answerFailure(request, reply, op, input, error, started)
+      return
     }
+    send(request, reply, op, input, response, xml, started)
+  }
+
+  /** A handler's error (or one writing its response) is answered with the errorResponse option's response, or a fault. */
+  function answerFailure(request: FastifyRequest, reply: FastifyReply, op: AnyOperation, input: unknown, error: unknown, started: bigint): void {
+    const fallback = errorResponse?.(op.name, error, request.log)
+    if (fallback === undefined) throw internal(request, error)
+    send(request, reply, op, input, fallback, writeEnvelope(op, fallback), started)
+  }
+
+  function send(request: FastifyRequest, reply: FastifyReply, op: AnyOperation, input: unknown, response: unknown, xml: LentBytes | string, started: bigint): void {
+    const logged = options.logFields?.(op.name, input, response)
+    request.log.info({ operation: op.name, ...logged, durationMs: Number(process.hrtime.bigint() - started) / 1e6 }, `${op.name} answered`)
+    reply.code(200).header('content-type', CONTENT_TYPE)
+    if (typeof xml === 'string') {
+      reply.send(xml)
+      return
+    }
+    // The buffer goes back to the pool once the socket has taken all of it ('finish'); an answer cut off before
+    // that leaves it to the garbage collector, as the socket may still hold it.
+    reply.raw.once('finish', () => xml.release())
+    reply.send(xml.bytes)
   }
 
   function resolveOperation(header: string | string[] | undefined, payload: Payload | undefined): AnyOperation {
@@ -190,6 +217,10 @@ function writeEnvelope(op: AnyOperation, response: unknown): LentBytes | string 
   const text = lent.bytes.toString('utf8')
   lent.release()
   return text
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
 }
 
 function unquote(action: string | undefined): string {
