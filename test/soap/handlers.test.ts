@@ -8,7 +8,7 @@ import t from 'tap'
 import { ErpConnectorWS, type ErpConnectorWSOperations } from '../../generated/service.js'
 import type * as T from '../../generated/types.js'
 import { PROJECT_ROOT } from '../../src/server.js'
-import { soapPlugin, type SoapHandlers } from '../../src/soap/plugin.js'
+import { soapPlugin, type SoapHandlers, type SoapPluginOptions } from '../../src/soap/plugin.js'
 import { action, child, envelope, fault, payload, post, TNS } from '../helpers/soap.js'
 
 const wsdl = readFileSync(path.join(PROJECT_ROOT, 'wsdl/ErpConnectorWS.wsdl'), 'utf8')
@@ -43,14 +43,15 @@ async function serve(handler: Handler, errorResponse: (() => unknown) | undefine
   const app = Fastify({ logger: false })
   const handlers = Object.fromEntries(Object.keys(ErpConnectorWS.operations).map((name) => [name, async () => OK])) as unknown as SoapHandlers<ErpConnectorWSOperations>
   handlers.WSTestConnection = handler as SoapHandlers<ErpConnectorWSOperations>['WSTestConnection']
-  await app.register(soapPlugin, {
+  const options: SoapPluginOptions<ErpConnectorWSOperations> = {
     path: '/svc',
     service: ErpConnectorWS,
     wsdl,
     handlers,
-    errorResponse: errorResponse && ((_op, error) => (seen.push(error), errorResponse() as never)),
-    logFields: (_op, _request, response) => (seen.push(response), {}),
-  })
+    errorResponse: errorResponse && ((_operation: unknown, error: unknown) => (seen.push(error), errorResponse() as never)),
+    logFields: (_operation: string, _request: unknown, response: unknown) => (seen.push(response), {}),
+  }
+  await app.register(soapPlugin, options)
   await app.listen({ port: 0, host: '127.0.0.1' })
   return { app, endpoint: `http://127.0.0.1:${(app.server.address() as { port: number }).port}/svc` }
 }
