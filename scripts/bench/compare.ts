@@ -150,8 +150,11 @@ export async function compareWithNodeSoap(options: { quick: boolean; log: (line:
   // ours starts with its start-up garbage still about, and V8 sizes the heap differently from those two states.
   options.log(`letting both servers settle for ${SETTLE_MS / 1000} s`)
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
-  const seconds = options.quick ? 3 : 10
-  const pairs = options.quick ? 1 : 3
+  // Five pairs of 6 s: the machine's speed drifts by the second, and a median of five ratios is less at the mercy of
+  // one slow moment than a median of three.
+  const seconds = options.quick ? 3 : 6
+  const pairs = options.quick ? 1 : 5
+  const warmUpSeconds = options.quick ? 1 : 2
   const comparisons: StackComparison[] = []
   try {
     for (const scenario of SCENARIOS) {
@@ -159,6 +162,9 @@ export async function compareWithNodeSoap(options: { quick: boolean; log: (line:
       const a = JSON.stringify(content(await callOnce(ours.url, scenario.operation, scenario.body)))
       const b = JSON.stringify(content(await callOnce(nodeSoap.url, scenario.operation, scenario.body)))
       if (a !== b) throw new Error(`${scenario.name}: the two servers answer differently:\n ours ${a.slice(0, 300)}\n node-soap ${b.slice(0, 300)}`)
+      // Unmeasured: each server compiles its hot paths for this scenario's messages before the first measured run.
+      await load(ours, scenario, warmUpSeconds)
+      await load(nodeSoap, scenario, warmUpSeconds)
       const oursRuns: RunResult[] = []
       const theirRuns: RunResult[] = []
       for (let i = 0; i < pairs; i++) {

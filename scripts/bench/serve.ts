@@ -5,18 +5,15 @@
  */
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
-import path from 'node:path'
-import Fastify from 'fastify'
-import soap from 'soap'
 import type * as T from '../../generated/types.js'
-import { ErpConnectorWS, type ErpConnectorWSOperations } from '../../generated/service.js'
+import type { ErpConnectorWSOperations } from '../../generated/service.js'
 import { compileRestriction } from '../../src/connectors/excel/search.js'
-import { PROJECT_ROOT } from '../../src/server.js'
-import { soapPlugin, type SoapHandlers } from '../../src/soap/plugin.js'
+import type { SoapHandlers } from '../../src/soap/plugin.js'
 import { bigActors } from './data.js'
 
+// Each process loads only its own stack (imported where it starts), so that neither's memory includes the other's.
 const which = process.argv[2]
-const wsdl = readFileSync(path.join(PROJECT_ROOT, 'wsdl/ErpConnectorWS.wsdl'), 'utf8')
+const wsdl = readFileSync(new URL('../../wsdl/ErpConnectorWS.wsdl', import.meta.url), 'utf8')
 const PATH = '/ErpConnectorWS.svc'
 const OK = { State: 'Ok' as const, IsOk: true, UserExplanation: '', TechExplanation: '', ErrorCode: '' }
 
@@ -39,6 +36,9 @@ const search = (restrictions: Array<{ key: string; operator: string; values: str
 const saved = (actors: T.ErpActorWS[]) => actors.map((a) => ({ ...a, LastModified: '2026-11-27T12:00:00.000Z' }))
 
 async function startOurs(): Promise<number> {
+  const { default: Fastify } = await import('fastify')
+  const { ErpConnectorWS } = await import('../../generated/service.js')
+  const { soapPlugin } = await import('../../src/soap/plugin.js')
   const app = Fastify({ logger: false })
   const unused = async () => OK
   const handlers: SoapHandlers<ErpConnectorWSOperations> = {
@@ -95,6 +95,7 @@ const fromNodeSoap = (a: Loose): T.ErpActorWS => ({
 })
 
 async function startNodeSoap(): Promise<number> {
+  const soap = await import('soap')
   const server = http.createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as { port: number }).port
