@@ -72,6 +72,8 @@ const EQUALS = 61
 
 /** An element name met in a document: its parts, and its namespace in the scope it was last resolved in. */
 interface Name {
+  /** Of the qualified name's characters, as skipName computes it. */
+  hash: number
   qname: string
   prefix: string
   local: string
@@ -79,13 +81,16 @@ interface Name {
   ns: string
 }
 
-const NAME_SLOTS = 64
+const NAME_SLOTS = 256
+/** A name is looked for in this many slots from the one its hash picks, so that names sharing a slot do not evict each other. */
+const NAME_PROBES = 4
 /**
  * Element names met so far, split once, found again by a hash of their characters (see XmlCursor.nameAt). Shared
  * by all documents: requests repeat the same few names, and a table per document would split each name once per
  * request. What it keeps is copied out of the documents, so that it keeps none of them alive.
  */
-const nameTable: Array<Name | undefined> = new Array(NAME_SLOTS)
+const nameTable: Array<Name | undefined> = new Array(NAME_SLOTS + NAME_PROBES)
+let nextEviction = 0
 /** Namespace declarations met so far, raw and decoded (see XmlCursor.namespaceAt), replaced in turn when full. */
 const knownNamespaces: Array<{ raw: string; uri: string }> = []
 const KNOWN_NAMESPACES = 16
@@ -516,14 +521,20 @@ export class XmlCursor {
    * table finds each again by comparing it in place, without slicing it out and hashing it as a Map key would.
    */
   private nameAt(start: number, end: number): Name {
-    const slot = this.nameHash & (NAME_SLOTS - 1)
-    const cached = nameTable[slot]
-    if (cached !== undefined && cached.qname.length === end - start && occursAt(this.xml, cached.qname, start)) return cached
-    // A miss (a new name, or two names sharing a slot) only costs splitting the name again.
+    const hash = this.nameHash
+    const slot = (hash ^ (hash >>> 16)) & (NAME_SLOTS - 1)
+    let free = -1
+    for (let probe = slot; probe < slot + NAME_PROBES; probe++) {
+      const cached = nameTable[probe]
+      if (cached === undefined) {
+        if (free < 0) free = probe
+      } else if (cached.hash === hash && cached.qname.length === end - start && occursAt(this.xml, cached.qname, start)) return cached
+    }
+    // A new name, or one evicted by others with the same slot: split and interned once more.
     const qname = intern(this.xml.slice(start, end))
     const split = splitQName(qname)
-    const name: Name = { qname, prefix: intern(split.prefix), local: intern(split.local), scope: undefined, ns: '' }
-    nameTable[slot] = name
+    const name: Name = { hash, qname, prefix: intern(split.prefix), local: intern(split.local), scope: undefined, ns: '' }
+    nameTable[free >= 0 ? free : slot + (nextEviction++ % NAME_PROBES)] = name
     return name
   }
 }

@@ -122,6 +122,22 @@ t.test('the names and namespaces remembered from one document to the next keep n
   t.ok(after - before < 4_000_000, `heap grew by ${((after - before) / 1e6).toFixed(1)} MB after reading a 16 MB document`)
 })
 
+t.test('names that hash alike, and more names than the name table holds, are each read as themselves', async (t) => {
+  // "Aa" and "BB" have the same hash (31 * 65 + 97 = 31 * 66 + 66) and length: only comparing the characters tells them apart.
+  const colliding = ['xAa', 'xBB', 'xAaAa', 'xBBBB', 'xAaBB', 'xBBAa']
+  const many = Array.from({ length: 600 }, (_, i) => `n${i.toString(36)}`)
+  const names = [...colliding, ...many, ...colliding.reverse()]
+  for (let round = 0; round < 2; round++) {
+    const root = readXml(`<r xmlns:p="urn:p">${names.map((n, i) => (i % 2 ? `<p:${n}/>` : `<${n}></${n}>`)).join('')}</r>`, { maxDepth: 4 })
+    t.same(
+      root.children.map((c) => `${c.ns}|${c.name}`),
+      names.map((n, i) => `${i % 2 ? 'urn:p' : ''}|${n}`),
+      `round ${round + 1}`,
+    )
+  }
+  t.throws(() => readXml('<xAa></xBB>', { maxDepth: 2 }), /expected <\/xAa>, found <\/xBB>/, 'an end tag that only hashes like its start tag is refused')
+})
+
 t.test('reading past the end of a document fails rather than waiting for ever', async (t) => {
   const x = new XmlCursor('<a/>', { maxDepth: 2 })
   x.root()
