@@ -15,6 +15,8 @@ export interface RunResult {
   p50: number
   p99: number
   peakRssMb: number
+  /** The server process's CPU time (user + system) per request answered: what a request costs it, whatever the load generator could send. */
+  cpuMicrosPerRequest: number
   errors: number
 }
 
@@ -27,13 +29,14 @@ export interface StackComparison {
   medianThroughputRatio: number
   medianP99Ratio: number
   medianRssRatio: number
+  medianCpuPerRequestRatio: number
 }
 
 interface Server {
   process: ChildProcess
   url: string
-  peakRss(): Promise<number>
-  resetRss(): void
+  usage(): Promise<{ peakRss: number; cpuMicros: number }>
+  resetUsage(): void
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -48,16 +51,16 @@ async function start(which: 'ours' | 'node-soap'): Promise<Server> {
   return {
     process: child,
     url: `http://127.0.0.1:${port}/ErpConnectorWS.svc`,
-    resetRss: () => child.send({ type: 'rss-reset' }),
-    peakRss: () =>
+    resetUsage: () => child.send({ type: 'usage-reset' }),
+    usage: () =>
       new Promise((resolve) => {
-        const onMessage = (m: { type: string; peak?: number }) => {
-          if (m.type !== 'rss') return
+        const onMessage = (m: { type: string; peak?: number; cpuMicros?: number }) => {
+          if (m.type !== 'usage') return
           child.off('message', onMessage)
-          resolve(m.peak!)
+          resolve({ peakRss: m.peak!, cpuMicros: m.cpuMicros! })
         }
         child.on('message', onMessage)
-        child.send({ type: 'rss' })
+        child.send({ type: 'usage' })
       }),
   }
 }
@@ -117,7 +120,7 @@ function content(text: string): unknown {
 }
 
 async function load(server: Server, scenario: (typeof SCENARIOS)[number], seconds: number): Promise<RunResult> {
-  server.resetRss()
+  server.resetUsage()
   const result = await autocannon({
     url: server.url,
     method: 'POST',
@@ -126,11 +129,13 @@ async function load(server: Server, scenario: (typeof SCENARIOS)[number], second
     headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${TNS}/IErpConnectorWS/${scenario.operation}"` },
     body: envelope(scenario.body),
   })
+  const usage = await server.usage()
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    peakRssMb: (await server.peakRss()) / 1024 / 1024,
+    peakRssMb: usage.peakRss / 1024 / 1024,
+    cpuMicrosPerRequest: usage.cpuMicros / Math.max(1, result.requests.total),
     errors: result.errors + result.non2xx + result.timeouts,
   }
 }
@@ -180,15 +185,16 @@ export async function compareWithNodeSoap(options: { quick: boolean; log: (line:
         medianThroughputRatio: median(ratios),
         medianP99Ratio: median(oursRuns.map((r, i) => r.p99 / Math.max(1, theirRuns[i]!.p99))),
         medianRssRatio: median(oursRuns.map((r, i) => r.peakRssMb / theirRuns[i]!.peakRssMb)),
+        medianCpuPerRequestRatio: median(oursRuns.map((r, i) => r.cpuMicrosPerRequest / theirRuns[i]!.cpuMicrosPerRequest)),
       }
       comparisons.push(comparison)
-      const show = (r: RunResult) => `${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  RSS ${r.peakRssMb.toFixed(0)} MB${r.errors ? `  ${r.errors} errors` : ''}`
+      const show = (r: RunResult) => `${r.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${String(r.p50).padStart(4)} ms  p99 ${String(r.p99).padStart(4)} ms  RSS ${r.peakRssMb.toFixed(0)} MB  CPU ${r.cpuMicrosPerRequest.toFixed(0)} µs/request${r.errors ? `  ${r.errors} errors` : ''}`
       options.log(scenario.name)
       oursRuns.forEach((r, i) => {
         options.log(`  ours      ${show(r)}`)
         options.log(`  node-soap ${show(theirRuns[i]!)}   ratio ${ratios[i]!.toFixed(2)}x`)
       })
-      options.log(`  median ratio ours/node-soap: throughput ${comparison.medianThroughputRatio.toFixed(2)}x, p99 ${comparison.medianP99Ratio.toFixed(2)}x, peak RSS ${comparison.medianRssRatio.toFixed(2)}x`)
+      options.log(`  median ratio ours/node-soap: throughput ${comparison.medianThroughputRatio.toFixed(2)}x, p99 ${comparison.medianP99Ratio.toFixed(2)}x, peak RSS ${comparison.medianRssRatio.toFixed(2)}x, server CPU per request ${comparison.medianCpuPerRequestRatio.toFixed(2)}x`)
     }
   } finally {
     ours.process.kill()

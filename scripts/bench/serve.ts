@@ -1,7 +1,8 @@
 /**
  * One server for the stack comparison, in a process of its own so that its memory can be measured alone:
  * `ours` (Fastify + the generated runtime) or `node-soap`, both serving wsdl/ErpConnectorWS.wsdl with handlers
- * that do the same work on the same data. It tells the parent its port, and its peak RSS when asked.
+ * that do the same work on the same data. It tells the parent its port, and when asked its peak RSS and the CPU
+ * time it used since the last reset.
  */
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
@@ -125,10 +126,17 @@ async function startNodeSoap(): Promise<number> {
 }
 
 let peak = process.memoryUsage().rss
+let cpuAtReset = process.cpuUsage()
 setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20).unref()
 process.on('message', (message: { type: string }) => {
-  if (message.type === 'rss-reset') peak = process.memoryUsage().rss
-  if (message.type === 'rss') process.send!({ type: 'rss', peak })
+  if (message.type === 'usage-reset') {
+    peak = process.memoryUsage().rss
+    cpuAtReset = process.cpuUsage()
+  }
+  if (message.type === 'usage') {
+    const cpu = process.cpuUsage(cpuAtReset)
+    process.send!({ type: 'usage', peak, cpuMicros: cpu.user + cpu.system })
+  }
 })
 const port = which === 'ours' ? await startOurs() : await startNodeSoap()
 process.send!({ type: 'ready', port })
