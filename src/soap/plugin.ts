@@ -11,6 +11,7 @@
  *   handlers: { WSTestConnection: async (request) => ({ State: 'Ok', IsOk: true }), ... },
  * })
  */
+import { isUtf8 } from 'node:buffer'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { SoapReadError } from './codec.js'
 import * as errors from './errors.js'
@@ -54,7 +55,6 @@ const CONTENT_TYPE = 'text/xml; charset=utf-8'
 const ENVELOPE_OPEN = markup(`<s:Envelope xmlns:s="${errors.SOAP_ENV_NS}"><s:Body>`)
 const ENVELOPE_CLOSE = markup('</s:Body></s:Envelope>')
 const SEND_AS_TEXT_UP_TO = 16 * 1024
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 type AnyOps = { [name: string]: { request: unknown; response: unknown } }
 type AnyOperation = SoapOperation<unknown, unknown>
@@ -261,16 +261,12 @@ export function readEnvelope<T>(
   maxDepth: number,
   choose: (payload: Payload | undefined) => ((x: XmlCursor) => T) | undefined,
 ): { payload: Payload | undefined; value: T | undefined } {
-  let text: string
-  try {
-    text = typeof input === 'string' ? input : utf8.decode(input)
-  } catch {
-    throw new errors.MalformedXml('The body is not valid UTF-8.')
-  }
-  if (text.trim() === '') throw new errors.NotAnEnvelope('the body is empty')
+  if (typeof input !== 'string' && !isUtf8(input)) throw new errors.MalformedXml('The body is not valid UTF-8.')
+  if (isBlank(input)) throw new errors.NotAnEnvelope('the body is empty')
   let x: XmlCursor | undefined
   try {
-    x = new XmlCursor(text, { maxDepth })
+    // Bytes as they came: the cursor reads them without making the whole body one string first.
+    x = new XmlCursor(input, { maxDepth })
     return readEnvelopeWith(x, choose)
   } catch (error) {
     let failure = error
@@ -287,6 +283,16 @@ export function readEnvelope<T>(
     if (/deeper than/.test(failure.message)) throw new errors.NestingTooDeep(maxDepth)
     throw new errors.MalformedXml(failure.message)
   }
+}
+
+/** Nothing but white space (and a byte order mark). */
+function isBlank(input: Buffer | string): boolean {
+  if (typeof input === 'string') return input.trim() === ''
+  for (let i = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? 3 : 0; i < input.length; i++) {
+    const b = input[i]
+    if (b !== 32 && b !== 10 && b !== 13 && b !== 9) return false
+  }
+  return true
 }
 
 function readEnvelopeWith<T>(

@@ -1,17 +1,24 @@
 /**
  * Namespace-aware XML reading, and what XML 1.0 text cannot carry (writing is in writer.ts).
  *
- * `XmlCursor` is a pull reader: a single pass over the text that checks well-formedness as it goes (tags balance,
- * attributes are quoted and unique, names are names, entities are the five predefined ones or character
- * references) and resolves every element's namespace from the declarations in scope. It refuses DTDs (SOAP forbids
- * them, and they are how entity-expansion attacks work) and nesting deeper than a limit. Generated readers walk it
- * straight into typed values; `readXml` builds an element tree with it for everything else.
+ * `XmlCursor` is a pull reader: a single pass over the document's UTF-8 bytes that checks well-formedness as it
+ * goes (tags balance, attributes are quoted and unique, names are names, entities are the five predefined ones or
+ * character references) and resolves every element's namespace from the declarations in scope. It refuses DTDs
+ * (SOAP forbids them, and they are how entity-expansion attacks work) and nesting deeper than a limit. Generated
+ * readers walk it straight into typed values; `readXml` builds an element tree with it for everything else.
+ *
+ * Why bytes: a request read as one string is, for a large request, one large object on V8's heap; one that a
+ * garbage collection finds still being read is kept until the next full collection, and under a load of large
+ * requests those made most of the server's peak memory. Read from the bytes, only the values are strings, each a
+ * copy of its own.
  *
  * History, for whoever profiles next: fast-xml-parser took about 130 ms to validate and parse a 500-actor
  * WSSaveActors request on the 2-core reference machine; an element tree read by a single-pass reader took about
- * 10 ms with the typed read from it, most of it garbage collection of the tree; the cursor takes about 8 ms,
- * including UTF-8 decoding. The tests still compare the tree with fast-xml-parser's on valid documents.
+ * 10 ms with the typed read from it, most of it garbage collection of the tree; the cursor over a string took
+ * 5-8 ms, a fifth of it decoding the string. The tests still compare the tree with fast-xml-parser's on valid
+ * documents.
  */
+import { isUtf8 } from 'node:buffer'
 
 export const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance'
 const XML_NS = 'http://www.w3.org/XML/1998/namespace'
@@ -64,17 +71,41 @@ function lookup(scope: Scope, prefix: string): string | undefined {
 const NO_ATTRIBUTES: ReadonlyMap<string, string> = new Map()
 /** Leaf elements share this empty list; an element gets its own list with its first child. */
 const NO_CHILDREN: XmlElement[] = Object.freeze([]) as unknown as XmlElement[]
-const GT = 62 // >
-const SLASH = 47
+const TAB = 9
+const LF = 10
+const CR = 13
+const SPACE = 32
 const BANG = 33
-const QUESTION = 63
+const QUOT = 34
+const AMP = 38
+const APOS = 39
+const SLASH = 47
+const LT = 60
 const EQUALS = 61
+const GT = 62
+const QUESTION = 63
+
+const utf8 = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'))
+const COMMENT_OPEN = utf8('<!--')
+const COMMENT_CLOSE = utf8('-->')
+const CDATA_OPEN = utf8('<![CDATA[')
+const CDATA_CLOSE = utf8(']]>')
+const PI_CLOSE = utf8('?>')
+const DOUBLE_HYPHEN = utf8('--')
+const DOCTYPE = utf8('<!DOCTYPE')
+
+/** Buffer's own UTF-8 decoder for a range, without `toString`'s argument handling on every value. */
+interface Bytes extends Buffer {
+  utf8Slice(start: number, end: number): string
+}
 
 /** An element name met in a document: its parts, and its namespace in the scope it was last resolved in. */
 interface Name {
-  /** Of the qualified name's characters, as skipName computes it. */
+  /** Of the qualified name's bytes, as skipName computes it. */
   hash: number
   qname: string
+  /** The qualified name as UTF-8, to compare with the document in place. */
+  bytes: Uint8Array
   prefix: string
   local: string
   scope: Scope | undefined
@@ -85,33 +116,19 @@ const NAME_SLOTS = 256
 /** A name is looked for in this many slots from the one its hash picks, so that names sharing a slot do not evict each other. */
 const NAME_PROBES = 4
 /**
- * Element names met so far, split once, found again by a hash of their characters (see XmlCursor.nameAt). Shared
- * by all documents: requests repeat the same few names, and a table per document would split each name once per
- * request. What it keeps is copied out of the documents, so that it keeps none of them alive.
+ * Element names met so far, split once, found again by a hash of their bytes (see XmlCursor.nameAt). Shared by all
+ * documents: requests repeat the same few names, and a table per document would split each name once per request.
  */
 const nameTable: Array<Name | undefined> = new Array(NAME_SLOTS + NAME_PROBES)
 let nextEviction = 0
 /** Namespace declarations met so far, raw and decoded (see XmlCursor.namespaceAt), replaced in turn when full. */
-const knownNamespaces: Array<{ raw: string; uri: string }> = []
+const knownNamespaces: Array<{ raw: Uint8Array; uri: string }> = []
 const KNOWN_NAMESPACES = 16
 let nextKnownNamespace = 0
-
-/** V8 makes a substring of at least this many characters a view into the string it was taken from. */
-const V8_SLICE_FROM = 13
-
-/**
- * A copy of `text` that does not keep the string it was sliced from alive. Values read from a request outlive the
- * reading; as views they would keep the whole request text (a large object, collected only by a full GC) alive
- * with them. Prepending a character makes V8 flatten into a new string, which the slice then points into.
- */
-function detach(text: string): string {
-  return (' ' + text).slice(1)
-}
 
 /**
  * The one internalized copy of a name or namespace URI, like a string literal: comparing two such strings, as
  * generated readers compare each element's namespace and name with their constants, is comparing two pointers.
- * Being a fresh copy, it keeps nothing of the document alive either.
  */
 function intern(text: string): string {
   for (const key in { [text]: true }) return key
@@ -131,7 +148,7 @@ export type XmlEvent = typeof START | typeof END | typeof TEXT
  * const root = readXml('<a:x xmlns:a="urn:a"><a:y>1 &amp; 2</a:y></a:x>', { maxDepth: 32 })
  * root.ns === 'urn:a'; root.children[0].text === '1 & 2'
  */
-export function readXml(xml: string, options: XmlReadOptions): XmlElement {
+export function readXml(xml: string | Uint8Array, options: XmlReadOptions): XmlElement {
   const x = new XmlCursor(xml, options)
   x.root()
   const root = x.element()
@@ -149,8 +166,8 @@ interface Building {
 }
 
 /**
- * A pull reader over one document: generated readers (generated/codecs.ts) walk it straight into typed values,
- * without an element tree in between; `readXml` builds a tree with it.
+ * A pull reader over one document, given as UTF-8 bytes or as a string: generated readers (generated/codecs.ts)
+ * walk it straight into typed values, without an element tree in between; `readXml` builds a tree with it.
  *
  * After `root()` or a `START` event the cursor stands on an element whose content is not yet read: `ns`, `name`,
  * `nil` and `attributes` describe it, and exactly one of `enterChild` loops, `text`, `skip` or `element` must then
@@ -173,19 +190,21 @@ export class XmlCursor {
   /** Other attributes of that element by `{namespace}local` (or `local` when unqualified), decoded. */
   attributes: ReadonlyMap<string, string> = NO_ATTRIBUTES
 
-  private readonly xml: string
+  private readonly buf: Bytes
   private readonly length: number
   private readonly maxDepth: number
+  /** Where the document starts: after a byte order mark, if there is one. */
+  private readonly start: number
   private pos = 0
-  /** Qualified names of the open elements, for matching end tags. */
-  private readonly open: string[] = []
+  /** Names of the open elements, for matching end tags. */
+  private readonly open: Name[] = []
   private readonly scopes: Scope[] = []
   /** The last start tag closed itself: the next event is its end. */
   private selfClosed = false
   private rootSeen = false
   private ended = false
   private nameHash = 0
-  /** The current TEXT event: raw range, and its decoded value once asked for (or when it holds references). */
+  /** The current TEXT event: raw range, and its decoded value once asked for (a CDATA section's at once). */
   private textStart = 0
   private textEnd = 0
   private decoded: string | undefined
@@ -193,18 +212,25 @@ export class XmlCursor {
   private nextAmp = 0
   private nextCdataEnd = 0
 
-  constructor(xml: string, options: XmlReadOptions) {
-    if (xml.charCodeAt(0) === 0xfeff) xml = xml.slice(1)
-    // The precise test (lone surrogates) is slow on large text; the cheap one clears almost every document first.
-    const forbidden = SUSPECT.test(xml) ? NOT_XML.exec(xml) : null
-    if (forbidden) throw new XmlReadError(`Malformed XML: it contains ${describe(forbidden[0])}, which XML 1.0 does not allow`)
-    // Literal CR and CRLF read as LF (XML 1.0 section 2.11); a CR that matters arrives as &#xD;.
-    if (xml.indexOf('\r') >= 0) xml = xml.replace(/\r\n?/g, '\n')
-    this.xml = xml
-    this.length = xml.length
+  constructor(xml: string | Uint8Array, options: XmlReadOptions) {
+    let buf: Buffer
+    if (typeof xml === 'string') {
+      // The precise test (lone surrogates, which UTF-8 cannot carry) is slow on large text; the cheap one clears almost every document first.
+      const forbidden = SUSPECT.test(xml) ? NOT_XML.exec(xml) : null
+      if (forbidden) throw new XmlReadError(`Malformed XML: it contains ${describe(forbidden[0].codePointAt(0)!)}, which XML 1.0 does not allow`)
+      buf = Buffer.from(xml, 'utf8')
+    } else {
+      buf = Buffer.isBuffer(xml) ? xml : Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength)
+      if (!isUtf8(buf)) throw new XmlReadError('Malformed XML: it is not valid UTF-8')
+      refuseNonXmlCharacters(buf)
+    }
+    this.buf = buf as Bytes
+    this.length = buf.length
     this.maxDepth = options.maxDepth
-    this.nextAmp = xml.indexOf('&')
-    this.nextCdataEnd = xml.indexOf(']]>')
+    this.start = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0
+    this.pos = this.start
+    this.nextAmp = buf.indexOf(AMP, this.pos)
+    this.nextCdataEnd = buf.indexOf(CDATA_CLOSE, this.pos)
   }
 
   /** Reads up to the root element's start tag and stands on it. */
@@ -288,11 +314,18 @@ export class XmlCursor {
     while (this.step() !== 0);
   }
 
-  /** The decoded character data of the current TEXT event. */
+  /** The decoded character data of the current TEXT event: a string of its own, not a view into anything. */
   private chunk(): string {
-    if (this.decoded !== undefined) return this.decoded
-    const text = this.xml.slice(this.textStart, this.textEnd)
-    return text.length < V8_SLICE_FROM ? text : detach(text)
+    // Text with references was decoded when it was read (see step).
+    return this.decoded ?? this.decodeRange(this.textStart, this.textEnd, false)
+  }
+
+  /** Text from the bytes [start, end): line ends as XML reads them (CR and CRLF as LF), references decoded. */
+  private decodeRange(start: number, end: number, references: boolean): string {
+    let text = this.buf.utf8Slice(start, end)
+    // XML 1.0 section 2.11; a CR that matters arrives as &#xD;, which is decoded after this.
+    if (text.indexOf('\r') >= 0) text = text.replace(/\r\n?/g, '\n')
+    return references ? decodeText(text) : text
   }
 
   /** Reads the next event; 0 at the end of the document (outside the root element). */
@@ -301,63 +334,68 @@ export class XmlCursor {
       this.selfClosed = false
       return END
     }
-    const xml = this.xml
+    const buf = this.buf
+    const length = this.length
     for (;;) {
       const pos = this.pos
-      if (pos >= this.length) {
-        if (this.open.length > 0) this.fail(`<${this.open[this.open.length - 1]}> is not closed`, this.length)
-        if (!this.rootSeen) this.fail('there is no root element', this.length)
+      if (pos >= length) {
+        if (this.open.length > 0) this.fail(`<${this.open[this.open.length - 1]!.qname}> is not closed`, length)
+        if (!this.rootSeen) this.fail('there is no root element', length)
         // A caller that reads on would otherwise loop here for ever.
         if (this.ended) throw new Error('XmlCursor: read past the end of the document')
         this.ended = true
         return 0
       }
-      let lt = xml.indexOf('<', pos)
-      if (lt < 0) lt = this.length
+      // Text between tags is short in a SOAP message: a loop finds the next "<" sooner than a call into native code.
+      let lt = pos
+      while (lt < length && buf[lt] !== LT) lt++
       if (lt > pos) {
         this.pos = lt
         if (this.open.length === 0) {
           for (let i = pos; i < lt; i++) {
-            if (!isSpace(xml.charCodeAt(i))) this.fail(this.rootSeen ? 'there is text after the root element' : 'there is text before the root element', i)
+            if (!isSpace(buf[i]!)) this.fail(this.rootSeen ? 'there is text after the root element' : 'there is text before the root element', i)
           }
           continue
         }
-        if (this.nextCdataEnd >= 0 && this.nextCdataEnd < pos) this.nextCdataEnd = xml.indexOf(']]>', pos)
+        if (this.nextCdataEnd >= 0 && this.nextCdataEnd < pos) this.nextCdataEnd = buf.indexOf(CDATA_CLOSE, pos)
         if (this.nextCdataEnd >= 0 && this.nextCdataEnd < lt) this.fail('"]]>" may not appear in text', this.nextCdataEnd)
         this.textStart = pos
         this.textEnd = lt
-        if (this.nextAmp >= 0 && this.nextAmp < pos) this.nextAmp = xml.indexOf('&', pos)
-        this.decoded = this.nextAmp >= 0 && this.nextAmp < lt ? decodeText(xml.slice(pos, lt)) : undefined
+        if (this.nextAmp >= 0 && this.nextAmp < pos) this.nextAmp = buf.indexOf(AMP, pos)
+        // Decoded now when it holds references, so that a bad one is found even in text nobody reads.
+        this.decoded = this.nextAmp >= 0 && this.nextAmp < lt ? this.decodeRange(pos, lt, true) : undefined
         return TEXT
       }
-      const next = xml.charCodeAt(lt + 1)
+      const next = buf[lt + 1]
       if (next === SLASH) return this.endTag(lt)
       if (next === BANG) {
-        if (xml.startsWith('<!--', lt)) {
-          const close = xml.indexOf('-->', lt + 4)
+        if (occursAt(buf, COMMENT_OPEN, lt)) {
+          const close = buf.indexOf(COMMENT_CLOSE, lt + 4)
           if (close < 0) this.fail('a comment is not closed', lt)
-          if (xml.slice(lt + 4, close).includes('--')) this.fail('"--" may not appear inside a comment', lt)
+          const hyphens = buf.indexOf(DOUBLE_HYPHEN, lt + 4)
+          if (hyphens >= 0 && hyphens + 2 <= close) this.fail('"--" may not appear inside a comment', lt)
           this.pos = close + 3
           continue
         }
-        if (xml.startsWith('<![CDATA[', lt)) {
-          const close = xml.indexOf(']]>', lt + 9)
+        if (occursAt(buf, CDATA_OPEN, lt)) {
+          const close = buf.indexOf(CDATA_CLOSE, lt + 9)
           if (close < 0) this.fail('a CDATA section is not closed', lt)
           if (this.open.length === 0) this.fail('a CDATA section outside the root element', lt)
           this.pos = close + 3
-          const data = xml.slice(lt + 9, close)
-          this.decoded = data.length < V8_SLICE_FROM ? data : detach(data)
+          this.decoded = this.decodeRange(lt + 9, close, false)
           return TEXT
         }
         // A DTD can define entities that expand without bound; SOAP forbids DTDs anyway (SOAP 1.1 section 3).
-        if (/^<!DOCTYPE/i.test(xml.slice(lt, lt + 9))) throw new XmlReadError('XML with a DOCTYPE declaration is not accepted')
+        if (occursAtIgnoringCase(buf, DOCTYPE, lt)) throw new XmlReadError('XML with a DOCTYPE declaration is not accepted')
         this.fail('"<!" starts neither a comment nor a CDATA section', lt)
       }
       if (next === QUESTION) {
-        const close = xml.indexOf('?>', lt + 2)
+        const close = buf.indexOf(PI_CLOSE, lt + 2)
         if (close < 0) this.fail('a processing instruction is not closed', lt)
-        const target = /^[^\s?]*/.exec(xml.slice(lt + 2, close))![0]
-        if (target.toLowerCase() === 'xml' && lt !== 0) this.fail('the XML declaration must come first', lt)
+        let targetEnd = lt + 2
+        while (targetEnd < close && !isSpace(buf[targetEnd]!) && buf[targetEnd] !== QUESTION) targetEnd++
+        const target = buf.utf8Slice(lt + 2, targetEnd)
+        if (target.toLowerCase() === 'xml' && lt !== this.start) this.fail('the XML declaration must come first', lt)
         if (target === '') this.fail('a processing instruction without a target', lt)
         this.pos = close + 2
         continue
@@ -369,16 +407,16 @@ export class XmlCursor {
   }
 
   private endTag(lt: number): typeof END {
-    const xml = this.xml
-    const qname = this.open.pop()
+    const buf = this.buf
+    const open = this.open.pop()
     // Compare the name in place: end tags are half of all tags, and slicing each one costs.
-    let close = lt + 2 + (qname ? qname.length : 0)
-    while (close < this.length && isSpace(xml.charCodeAt(close))) close++
-    if (qname === undefined || xml.charCodeAt(close) !== GT || !occursAt(xml, qname, lt + 2)) {
-      const end = xml.indexOf('>', lt + 2)
-      const found = xml.slice(lt + 2, end < 0 ? this.length : end).trimEnd()
-      if (qname === undefined) this.fail(`</${found}> closes nothing`, lt)
-      this.fail(`expected </${qname}>, found </${found}>`, lt)
+    let close = lt + 2 + (open ? open.bytes.length : 0)
+    while (close < this.length && isSpace(buf[close]!)) close++
+    if (open === undefined || buf[close] !== GT || !occursAt(buf, open.bytes, lt + 2)) {
+      const end = buf.indexOf(GT, lt + 2)
+      const found = buf.utf8Slice(lt + 2, end < 0 ? this.length : end).trimEnd()
+      if (open === undefined) this.fail(`</${found}> closes nothing`, lt)
+      this.fail(`expected </${open.qname}>, found </${found}>`, lt)
     }
     this.scopes.pop()
     this.pos = close + 1
@@ -386,20 +424,23 @@ export class XmlCursor {
   }
 
   private fail(message: string, at: number): never {
+    // Lines and columns in characters, line ends as XML reads them (CR, CRLF and LF each end one line).
     let line = 1
     let column = 1
-    for (let i = 0; i < at && i < this.xml.length; i++) {
-      if (this.xml.charCodeAt(i) === 10) {
+    const buf = this.buf
+    for (let i = 0; i < at && i < buf.length; i++) {
+      const b = buf[i]!
+      if (b === LF || (b === CR && buf[i + 1] !== LF)) {
         line++
         column = 1
-      } else column++
+      } else if (b !== CR && (b & 0xc0) !== 0x80) column++
     }
     throw new XmlReadError(`Malformed XML at line ${line}, column ${column}: ${message}`)
   }
 
   /** Reads a start tag at `lt` and stands on its element. */
   private startTag(lt: number): void {
-    const xml = this.xml
+    const buf = this.buf
     let i = lt + 1
     const nameStart = i
     i = this.skipName(i)
@@ -407,37 +448,38 @@ export class XmlCursor {
     const name = this.nameAt(nameStart, i)
     const qname = name.qname
     if (this.open.length >= this.maxDepth) throw new XmlReadError(`XML nests elements deeper than the limit of ${this.maxDepth} levels`)
-    // Attribute names and raw values, in pairs; namespace declarations must all be known before any name is resolved.
+    // Attribute names and values, in pairs (namespace declarations decoded, others raw until needed); namespace
+    // declarations must all be known before any name is resolved.
     let raw: string[] | undefined
     for (;;) {
       const before = i
-      while (i < this.length && isSpace(xml.charCodeAt(i))) i++
-      const c = xml.charCodeAt(i)
+      while (i < this.length && isSpace(buf[i]!)) i++
+      const c = buf[i]
       if (c === GT || c === SLASH) break
       if (i === this.length) this.fail(`<${qname}> is not closed`, lt)
       if (i === before) this.fail(`attributes of <${qname}> must be separated by white space`, i)
       const attrStart = i
       i = this.skipName(i)
       if (i === attrStart) this.fail(`<${qname}> has a malformed attribute`, i)
-      const attr = xml.slice(attrStart, i)
-      while (isSpace(xml.charCodeAt(i))) i++
-      if (xml.charCodeAt(i) !== EQUALS) this.fail(`attribute ${attr} of <${qname}> has no value`, i)
+      const attr = buf.utf8Slice(attrStart, i)
+      while (isSpace(buf[i]!)) i++
+      if (buf[i] !== EQUALS) this.fail(`attribute ${attr} of <${qname}> has no value`, i)
       i++
-      while (isSpace(xml.charCodeAt(i))) i++
-      const quote = xml.charCodeAt(i)
-      if (quote !== 34 && quote !== 39) this.fail(`the value of attribute ${attr} must be quoted`, i)
-      const close = xml.indexOf(quote === 34 ? '"' : "'", i + 1)
+      while (isSpace(buf[i]!)) i++
+      const quote = buf[i]
+      if (quote !== QUOT && quote !== APOS) this.fail(`the value of attribute ${attr} must be quoted`, i)
+      const close = buf.indexOf(quote, i + 1)
       if (close < 0) this.fail(`the value of attribute ${attr} is not closed`, i)
-      // A namespace declaration's value is held decoded (see namespaceAt); any other value raw, until needed.
-      const value = attr === 'xmlns' || attr.startsWith('xmlns:') ? this.namespaceAt(i + 1, close) : xml.slice(i + 1, close)
-      if (value.indexOf('<') >= 0) this.fail(`the value of attribute ${attr} contains "<"`, i)
+      const at = buf.indexOf(LT, i + 1)
+      if (at >= 0 && at < close) this.fail(`the value of attribute ${attr} contains "<"`, i)
+      const value = attr === 'xmlns' || attr.startsWith('xmlns:') ? this.namespaceAt(i + 1, close) : buf.utf8Slice(i + 1, close)
       raw ??= []
       for (let k = 0; k < raw.length; k += 2) if (raw[k] === attr) this.fail(`<${qname}> has attribute ${attr} twice`, attrStart)
       raw.push(attr, value)
       i = close + 1
     }
-    const selfClosing = xml.charCodeAt(i) === SLASH
-    if (selfClosing && xml.charCodeAt(i + 1) !== GT) this.fail(`<${qname}> is not closed properly`, i)
+    const selfClosing = buf[i] === SLASH
+    if (selfClosing && buf[i + 1] !== GT) this.fail(`<${qname}> is not closed properly`, i)
     this.pos = selfClosing ? i + 2 : i + 1
     const parentScope = this.scopes.length > 0 ? this.scopes[this.scopes.length - 1]! : ROOT_SCOPE
     let scope = parentScope
@@ -452,9 +494,7 @@ export class XmlCursor {
       const uri = raw[k + 1]!
       // Namespaces in XML 1.0 (section 5) forbids undeclaring a prefix; only the default namespace may be "".
       if (key !== 'xmlns' && uri === '') throw new XmlReadError(`Malformed XML: <${qname}> binds ${key} to an empty namespace`)
-      // The shared name table keeps scopes after their documents are gone (see nameAt): nothing in them may be a view.
-      const prefix = key === 'xmlns' ? '' : key.slice(6)
-      scope.bindings.push(prefix.length < V8_SLICE_FROM ? prefix : detach(prefix), uri)
+      scope.bindings.push(key === 'xmlns' ? '' : key.slice(6), uri)
     }
     // Scopes never change once made, so the namespace found for this name in this scope holds until the scope does.
     if (name.scope !== scope) {
@@ -470,7 +510,7 @@ export class XmlCursor {
       for (let k = 0; k < raw.length; k += 2) {
         const key = raw[k]!
         if (key === 'xmlns' || key.startsWith('xmlns:')) continue
-        const value = decodeText(raw[k + 1]!)
+        const value = decodeText(raw[k + 1]!.replace(/\r\n?/g, '\n'))
         const attr = splitQName(key)
         // Unprefixed attributes are in no namespace (Namespaces in XML 1.0, section 6.2).
         const attrNs = attr.prefix === '' ? '' : resolvePrefix(attr.prefix, scope, key)
@@ -482,43 +522,51 @@ export class XmlCursor {
     this.rootSeen = true
     if (selfClosing) this.selfClosed = true
     else {
-      this.open.push(qname)
+      this.open.push(name)
       this.scopes.push(scope)
     }
   }
 
   /**
    * The namespace URI declared by the attribute value at [start, end), decoded and interned. Requests declare the
-   * same few namespaces: a hit is found by comparing in place, with nothing sliced, decoded or allocated.
+   * same few namespaces: a hit is found by comparing in place, with nothing decoded or allocated.
    */
   private namespaceAt(start: number, end: number): string {
     const length = end - start
     for (const known of knownNamespaces) {
-      if (known.raw.length === length && occursAt(this.xml, known.raw, start)) return known.uri
+      if (known.raw.length === length && occursAt(this.buf, known.raw, start)) return known.uri
     }
-    const raw = this.xml.slice(start, end)
-    // Left to the caller to refuse, with the attribute's name in the message.
-    if (raw.indexOf('<') >= 0) return raw
-    const known = { raw: intern(raw), uri: intern(decodeText(raw)) }
+    const known = { raw: new Uint8Array(this.buf.subarray(start, end)), uri: intern(this.decodeRange(start, end, true)) }
     if (knownNamespaces.length < KNOWN_NAMESPACES) knownNamespaces.push(known)
     else knownNamespaces[(nextKnownNamespace = (nextKnownNamespace + 1) % KNOWN_NAMESPACES)] = known
     return known.uri
   }
 
-  /** Skips a name; leaves a hash of it in `nameHash`, for `nameAt`. */
+  /** Skips a name; leaves a hash of its bytes in `nameHash`, for `nameAt`. */
   private skipName(i: number): number {
-    const first = this.xml.charCodeAt(i)
-    if (!isNameStart(first)) return i
+    const buf = this.buf
+    const length = this.length
+    const first = buf[i]!
+    // U+00B7 may continue a name but not start one.
+    if (first < 0x80 ? !isNameStart(first) : first === 0xc2 || !isNameCharAt(buf, i)) return i
     let hash = first
     i++
-    for (let c = this.xml.charCodeAt(i); i < this.length && isNameChar(c); c = this.xml.charCodeAt(++i)) hash = (hash * 31 + c) | 0
+    for (;;) {
+      if (i >= length) break
+      const c = buf[i]!
+      if (c < 0x80) {
+        if (!isNameChar(c)) break
+      } else if ((c & 0xc0) !== 0x80 && !isNameCharAt(buf, i)) break
+      hash = (hash * 31 + c) | 0
+      i++
+    }
     this.nameHash = hash
     return i
   }
 
   /**
    * The element name at [start, end), just skipped. A message repeats a few names thousands of times: a small
-   * table finds each again by comparing it in place, without slicing it out and hashing it as a Map key would.
+   * table finds each again by comparing it in place, without decoding it and hashing it as a Map key would.
    */
   private nameAt(start: number, end: number): Name {
     const hash = this.nameHash
@@ -528,33 +576,64 @@ export class XmlCursor {
       const cached = nameTable[probe]
       if (cached === undefined) {
         if (free < 0) free = probe
-      } else if (cached.hash === hash && cached.qname.length === end - start && occursAt(this.xml, cached.qname, start)) return cached
+      } else if (cached.hash === hash && cached.bytes.length === end - start && occursAt(this.buf, cached.bytes, start)) return cached
     }
     // A new name, or one evicted by others with the same slot: split and interned once more.
-    const qname = intern(this.xml.slice(start, end))
+    const qname = intern(this.buf.utf8Slice(start, end))
     const split = splitQName(qname)
-    const name: Name = { hash, qname, prefix: intern(split.prefix), local: intern(split.local), scope: undefined, ns: '' }
+    const name: Name = { hash, qname, bytes: new Uint8Array(this.buf.subarray(start, end)), prefix: intern(split.prefix), local: intern(split.local), scope: undefined, ns: '' }
     nameTable[free >= 0 ? free : slot + (nextEviction++ % NAME_PROBES)] = name
     return name
   }
 }
 
-/** `part` occurs in `text` at `at`: for names, a loop the compiler inlines beats the startsWith builtin. */
-function occursAt(text: string, part: string, at: number): boolean {
-  for (let i = 0; i < part.length; i++) if (text.charCodeAt(at + i) !== part.charCodeAt(i)) return false
+/** Fails on bytes that encode what XML 1.0 cannot carry: control characters other than tab, LF and CR, U+FFFE, U+FFFF. */
+function refuseNonXmlCharacters(buf: Buffer): void {
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i]!
+    let code = -1
+    if (b < SPACE) {
+      if (b !== TAB && b !== LF && b !== CR) code = b
+    } else if (b === 0xef && buf[i + 1] === 0xbf && (buf[i + 2] === 0xbe || buf[i + 2] === 0xbf)) {
+      code = buf[i + 2] === 0xbe ? 0xfffe : 0xffff
+    }
+    if (code >= 0) throw new XmlReadError(`Malformed XML: it contains ${describe(code)}, which XML 1.0 does not allow`)
+  }
+}
+
+/** `part` occurs in `buf` at `at`. */
+function occursAt(buf: Uint8Array, part: Uint8Array, at: number): boolean {
+  for (let i = 0; i < part.length; i++) if (buf[at + i] !== part[i]) return false
+  return true
+}
+
+/** As occursAt, ASCII letters in any case. */
+function occursAtIgnoringCase(buf: Uint8Array, part: Uint8Array, at: number): boolean {
+  for (let i = 0; i < part.length; i++) if ((buf[at + i]! | 0x20) !== (part[i]! | 0x20)) return false
   return true
 }
 
 function isSpace(c: number): boolean {
-  return c === 32 || c === 10 || c === 9 || c === 13
+  return c === SPACE || c === LF || c === TAB || c === CR
 }
 
 function isNameStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7)
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58
 }
 
 function isNameChar(c: number): boolean {
-  return isNameStart(c) || (c >= 48 && c <= 57) || c === 45 || c === 46 || c === 0xb7
+  return isNameStart(c) || (c >= 48 && c <= 57) || c === 45 || c === 46
+}
+
+/**
+ * The non-ASCII character starting at byte `i` may be part of a name: U+00C0 and above but × and ÷, as before,
+ * and U+00B7 (a name character, not a start; close enough for a reader that is not a validator).
+ */
+function isNameCharAt(buf: Uint8Array, i: number): boolean {
+  const lead = buf[i]!
+  if (lead === 0xc2) return buf[i + 1] === 0xb7
+  if (lead === 0xc3) return buf[i + 1] !== 0x97 && buf[i + 1] !== 0xb7
+  return lead > 0xc3
 }
 
 function splitQName(qname: string): { prefix: string; local: string } {
@@ -610,6 +689,6 @@ export function xmlSafe(value: string): string {
   return value.replace(new RegExp(NOT_XML.source, 'g'), '\uFFFD')
 }
 
-function describe(character: string): string {
-  return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
+function describe(code: number): string {
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`
 }

@@ -104,7 +104,7 @@ t.test('the names and namespaces remembered from one document to the next keep n
   v8.setFlagsFromString('--expose-gc')
   const gc = runInNewContext('gc') as () => void
   const read = () => {
-    // Long names, prefix and URI: V8 would make each of them a view into the document if sliced out as they are.
+    // Long names, prefix and URI, which the shared name and namespace tables keep: none of them may keep the document alive.
     const tag = `prefix_long_${Math.random().toString(36).slice(2)}:element_with_a_long_name`
     const document =
       `<${tag} xmlns:${tag.split(':')[0]}="urn:a-namespace-long-enough-to-be-a-view-${Math.random()}">` +
@@ -136,6 +136,35 @@ t.test('names that hash alike, and more names than the name table holds, are eac
     )
   }
   t.throws(() => readXml('<xAa></xBB>', { maxDepth: 2 }), /expected <\/xAa>, found <\/xBB>/, 'an end tag that only hashes like its start tag is refused')
+})
+
+t.test('a document read from its UTF-8 bytes reads as the same document given as text', async (t) => {
+  const documents = [
+    '<a xmlns="urn:x" xmlns:p="urn:p"><p:b c="1 &amp; 2">x\r\ny\rz&#xD;</p:b><!-- c --><![CDATA[<raw>\r\n]]><?pi data?></a>',
+    '\uFEFF<?xml version="1.0" encoding="utf-8"?>\r\n<r>\r\n  <Ærø·x>Tromsø 😀 &#x1F600;</Ærø·x>\r\n</r>\r\n',
+    '<r><é/><日本>語</日本><n.a-b_c>1</n.a-b_c></r>',
+  ]
+  for (const text of documents) {
+    const fromText = readXml(text, { maxDepth: 8 })
+    const fromBytes = readXml(Buffer.from(text, 'utf8'), { maxDepth: 8 })
+    t.same(fromBytes, fromText, JSON.stringify(text.slice(0, 40)))
+  }
+  const crlf = readXml(Buffer.from('<a>x\r\ny\rz&#xD;</a>'), { maxDepth: 2 })
+  t.equal(crlf.text, 'x\ny\nz\r', 'literal CR and CRLF read as LF; &#xD; stays a CR')
+  t.equal(readXml(Buffer.from('\uFEFF<a>1</a>'), { maxDepth: 2 }).text, '1', 'a byte order mark is passed over')
+})
+
+t.test('bytes that are not UTF-8, or that encode what XML cannot carry, are refused', async (t) => {
+  const cases: Array<[string, number[], RegExp]> = [
+    ['a control character', [...Buffer.from('<a>'), 0x01, ...Buffer.from('</a>')], /U\+0001/],
+    ['U+FFFE', [...Buffer.from('<a>'), 0xef, 0xbf, 0xbe, ...Buffer.from('</a>')], /U\+FFFE/],
+    ['U+FFFF', [...Buffer.from('<a>'), 0xef, 0xbf, 0xbf, ...Buffer.from('</a>')], /U\+FFFF/],
+    ['a broken sequence', [...Buffer.from('<a>'), 0xc3, 0x28, ...Buffer.from('</a>')], /not valid UTF-8/],
+    ['an encoded surrogate', [...Buffer.from('<a>'), 0xed, 0xa0, 0x80, ...Buffer.from('</a>')], /not valid UTF-8/],
+    ['× in a name', [...Buffer.from('<a'), 0xc3, 0x97, ...Buffer.from('/>')], /must be separated by white space/],
+    ['· starting a name', [...Buffer.from('<'), 0xc2, 0xb7, ...Buffer.from('a/>')], /not followed by a name/],
+  ]
+  for (const [name, bytes, message] of cases) t.throws(() => readXml(Buffer.from(bytes), { maxDepth: 2 }), message, name)
 })
 
 t.test('reading past the end of a document fails rather than waiting for ever', async (t) => {
