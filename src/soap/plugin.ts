@@ -285,14 +285,11 @@ export function readEnvelope<T>(
   }
 }
 
-/** Nothing but white space (and a byte order mark). */
+/** Nothing but white space, as JavaScript's trim knows it (byte order marks included). */
 function isBlank(input: Buffer | string): boolean {
-  if (typeof input === 'string') return input.trim() === ''
-  for (let i = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? 3 : 0; i < input.length; i++) {
-    const b = input[i]
-    if (b !== 32 && b !== 10 && b !== 13 && b !== 9) return false
-  }
-  return true
+  // A body with a "<" in it is not blank; only one without is worth decoding to find out.
+  if (typeof input !== 'string') return input.indexOf(60) < 0 && input.toString('utf8').trim() === ''
+  return input.trim() === ''
 }
 
 function readEnvelopeWith<T>(

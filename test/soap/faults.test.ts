@@ -50,6 +50,7 @@ const cases: Case[] = [
   { name: 'deep nesting with the default limit', endpoint: 'defaults', body: envelope(nested(100_000)), headers: { soapaction: GET_ACTORS }, faultcode: 's:Client', faultstring: /deeper than 32 levels/ },
   { name: 'not an envelope', body: '<GetActorsRequest xmlns="' + TNS + '"/>', headers: { soapaction: GET_ACTORS }, faultcode: 's:Client', faultstring: /not a SOAP 1.1 envelope: the root element is <GetActorsRequest>/ },
   { name: 'empty body', body: '', headers: { soapaction: GET_ACTORS }, faultcode: 's:Client', faultstring: /the body is empty/ },
+  { name: 'a body of byte order marks and Unicode spaces', body: '\uFEFF\u00A0\u3000\n', headers: { soapaction: GET_ACTORS }, faultcode: 's:Client', faultstring: /the body is empty/ },
   { name: 'envelope without a Body', body: '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"/>', headers: { soapaction: GET_ACTORS }, faultcode: 's:Client', faultstring: /no <s:Body>/ },
   { name: 'two elements in the Body', body: envelope(`<RequestBase xmlns="${TNS}"/><RequestBase xmlns="${TNS}"/>`), headers: { soapaction: action('WSTestConnection') }, faultcode: 's:Client', faultstring: /holds 2 elements/ },
   { name: 'mustUnderstand header', body: `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header><o:Security xmlns:o="urn:sec" s:mustUnderstand="1"/></s:Header><s:Body><RequestBase xmlns="${TNS}"/></s:Body></s:Envelope>`, headers: { soapaction: action('WSTestConnection') }, faultcode: 's:MustUnderstand', faultstring: /\{urn:sec\}Security/ },

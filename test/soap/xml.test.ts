@@ -152,6 +152,7 @@ t.test('a document read from its UTF-8 bytes reads as the same document given as
   const crlf = readXml(Buffer.from('<a>x\r\ny\rz&#xD;</a>'), { maxDepth: 2 })
   t.equal(crlf.text, 'x\ny\nz\r', 'literal CR and CRLF read as LF; &#xD; stays a CR')
   t.equal(readXml(Buffer.from('\uFEFF<a>1</a>'), { maxDepth: 2 }).text, '1', 'a byte order mark is passed over')
+  t.throws(() => readXml(Buffer.from('\uFEFF<a></b>'), { maxDepth: 2 }), /line 1, column 4:/, 'and is not counted in the position of an error')
 })
 
 t.test('bytes that are not UTF-8, or that encode what XML cannot carry, are refused', async (t) => {
@@ -163,6 +164,8 @@ t.test('bytes that are not UTF-8, or that encode what XML cannot carry, are refu
     ['an encoded surrogate', [...Buffer.from('<a>'), 0xed, 0xa0, 0x80, ...Buffer.from('</a>')], /not valid UTF-8/],
     ['× in a name', [...Buffer.from('<a'), 0xc3, 0x97, ...Buffer.from('/>')], /must be separated by white space/],
     ['· starting a name', [...Buffer.from('<'), 0xc2, 0xb7, ...Buffer.from('a/>')], /not followed by a name/],
+    ['a processing instruction whose target ends at a no-break space', [...Buffer.from('<?\u00A0x?><a/>')], /without a target/],
+    ['an XML declaration after the root, its target ended by U+2028', [...Buffer.from('<a/><?xml\u2028version="1.0"?>')], /must come first/],
   ]
   for (const [name, bytes, message] of cases) t.throws(() => readXml(Buffer.from(bytes), { maxDepth: 2 }), message, name)
 })
