@@ -126,12 +126,7 @@ export function readArrayOfErpActorWS(x: XmlCursor, path: string): T.ArrayOfErpA
 
 export function writeArrayOfErpActorWS(w: XmlWriter, v: T.ArrayOfErpActorWS): void {
   for (const item of v) {
-    if (item == null) w.raw(E_ErpActorWS.nil)
-    else {
-      w.raw(E_ErpActorWS.open)
-      writeErpActorWS(w, item)
-      w.raw(E_ErpActorWS.close)
-    }
+    rt.writeElement(w, E_ErpActorWS, item, writeErpActorWS)
   }
 }
 
@@ -146,12 +141,7 @@ export function readArrayOfFieldMetadataInfoWS(x: XmlCursor, path: string): T.Ar
 
 export function writeArrayOfFieldMetadataInfoWS(w: XmlWriter, v: T.ArrayOfFieldMetadataInfoWS): void {
   for (const item of v) {
-    if (item == null) w.raw(E_FieldMetadataInfoWS.nil)
-    else {
-      w.raw(E_FieldMetadataInfoWS.open)
-      writeFieldMetadataInfoWS(w, item)
-      w.raw(E_FieldMetadataInfoWS.close)
-    }
+    rt.writeElement(w, E_FieldMetadataInfoWS, item, writeFieldMetadataInfoWS)
   }
 }
 
@@ -166,12 +156,7 @@ export function readArrayOfSearchRestrictionInfoWS(x: XmlCursor, path: string): 
 
 export function writeArrayOfSearchRestrictionInfoWS(w: XmlWriter, v: T.ArrayOfSearchRestrictionInfoWS): void {
   for (const item of v) {
-    if (item == null) w.raw(E_SearchRestrictionInfoWS.nil)
-    else {
-      w.raw(E_SearchRestrictionInfoWS.open)
-      writeSearchRestrictionInfoWS(w, item)
-      w.raw(E_SearchRestrictionInfoWS.close)
-    }
+    rt.writeElement(w, E_SearchRestrictionInfoWS, item, writeSearchRestrictionInfoWS)
   }
 }
 
@@ -211,12 +196,7 @@ export function readErpActorWS(x: XmlCursor, path: string): T.ErpActorWS {
 export function writeErpActorWS(w: XmlWriter, v: T.ErpActorWS): void {
   rt.writeString(w, E_ActorType, v.ActorType)
   rt.writeString(w, E_ErpKey, v.ErpKey)
-  if (v.FieldValues == null) w.raw(E_FieldValues.nil)
-  else {
-    w.raw(E_FieldValues.open)
-    writeArrayOfKeyValueOfstringstring(w, v.FieldValues)
-    w.raw(E_FieldValues.close)
-  }
+  rt.writeElement(w, E_FieldValues, v.FieldValues, writeArrayOfKeyValueOfstringstring)
   rt.writeString(w, E_LastModified, v.LastModified)
   rt.writeString(w, E_ParentActorType, v.ParentActorType)
   rt.writeString(w, E_ParentErpKey, v.ParentErpKey)
@@ -315,12 +295,7 @@ export function writeSearchRestrictionInfoWS(w: XmlWriter, v: T.SearchRestrictio
   rt.writeString(w, E_FieldKey, v.FieldKey)
   rt.writeString(w, E_Operator, v.Operator)
   rt.writeString(w, E_ScalarValue, v.ScalarValue)
-  if (v.Values == null) w.raw(E_Values.nil)
-  else {
-    w.raw(E_Values.open)
-    writeArrayOfstring(w, v.Values)
-    w.raw(E_Values.close)
-  }
+  rt.writeElement(w, E_Values, v.Values, writeArrayOfstring)
 }
 
 export function readActorArrayPluginResponse(x: XmlCursor, path: string): T.ActorArrayPluginResponse {
@@ -366,12 +341,7 @@ export function writeActorArrayPluginResponse(w: XmlWriter, v: T.ActorArrayPlugi
   rt.writeString(w, E_UserExplanation, v.UserExplanation)
   rt.writeString(w, E_TechExplanation, v.TechExplanation)
   rt.writeString(w, E_ErrorCode, v.ErrorCode)
-  if (v.Actors == null) w.raw(E_Actors.nil)
-  else {
-    w.raw(E_Actors.open)
-    writeArrayOfErpActorWS(w, v.Actors)
-    w.raw(E_Actors.close)
-  }
+  rt.writeElement(w, E_Actors, v.Actors, writeArrayOfErpActorWS)
 }
 
 export function readActorPluginResponse(x: XmlCursor, path: string): T.ActorPluginResponse {
@@ -417,12 +387,7 @@ export function writeActorPluginResponse(w: XmlWriter, v: T.ActorPluginResponse)
   rt.writeString(w, E_UserExplanation, v.UserExplanation)
   rt.writeString(w, E_TechExplanation, v.TechExplanation)
   rt.writeString(w, E_ErrorCode, v.ErrorCode)
-  if (v.Actor == null) w.raw(E_Actor.nil)
-  else {
-    w.raw(E_Actor.open)
-    writeErpActorWS(w, v.Actor)
-    w.raw(E_Actor.close)
-  }
+  rt.writeElement(w, E_Actor, v.Actor, writeErpActorWS)
 }
 
 export function readConnectorResultBase(x: XmlCursor, path: string): T.ConnectorResultBase {
@@ -490,12 +455,7 @@ export function readCreateActorRequest(x: XmlCursor, path: string): T.CreateActo
 
 export function writeCreateActorRequest(w: XmlWriter, v: T.CreateActorRequest): void {
   rt.writeString(w, E_ConnectionGuid, v.ConnectionGuid)
-  if (v.Actor == null) w.raw(E_Actor.nil)
-  else {
-    w.raw(E_Actor.open)
-    writeErpActorWS(w, v.Actor)
-    w.raw(E_Actor.close)
-  }
+  rt.writeElement(w, E_Actor, v.Actor, writeErpActorWS)
 }
 
 export function readFieldMetadataInfoArrayPluginResponse(x: XmlCursor, path: string): T.FieldMetadataInfoArrayPluginResponse {
@@ -541,12 +501,7 @@ export function writeFieldMetadataInfoArrayPluginResponse(w: XmlWriter, v: T.Fie
   rt.writeString(w, E_UserExplanation, v.UserExplanation)
   rt.writeString(w, E_TechExplanation, v.TechExplanation)
   rt.writeString(w, E_ErrorCode, v.ErrorCode)
-  if (v.FieldMetaDataObjects == null) w.raw(E_FieldMetaDataObjects.nil)
-  else {
-    w.raw(E_FieldMetaDataObjects.open)
-    writeArrayOfFieldMetadataInfoWS(w, v.FieldMetaDataObjects)
-    w.raw(E_FieldMetaDataObjects.close)
-  }
+  rt.writeElement(w, E_FieldMetaDataObjects, v.FieldMetaDataObjects, writeArrayOfFieldMetadataInfoWS)
 }
 
 export function readGetActorsByTimestampRequest(x: XmlCursor, path: string): T.GetActorsByTimestampRequest {
@@ -580,12 +535,7 @@ export function writeGetActorsByTimestampRequest(w: XmlWriter, v: T.GetActorsByT
   rt.writeString(w, E_ConnectionGuid, v.ConnectionGuid)
   rt.writeString(w, E_UpdatedOnOrAfter, v.UpdatedOnOrAfter)
   rt.writeString(w, E_ActorType, v.ActorType)
-  if (v.FieldKeys == null) w.raw(E_FieldKeys.nil)
-  else {
-    w.raw(E_FieldKeys.open)
-    writeArrayOfstring(w, v.FieldKeys)
-    w.raw(E_FieldKeys.close)
-  }
+  rt.writeElement(w, E_FieldKeys, v.FieldKeys, writeArrayOfstring)
 }
 
 export function readGetActorsRequest(x: XmlCursor, path: string): T.GetActorsRequest {
@@ -618,18 +568,8 @@ export function readGetActorsRequest(x: XmlCursor, path: string): T.GetActorsReq
 export function writeGetActorsRequest(w: XmlWriter, v: T.GetActorsRequest): void {
   rt.writeString(w, E_ConnectionGuid, v.ConnectionGuid)
   rt.writeString(w, E_ActorType, v.ActorType)
-  if (v.ErpKeys == null) w.raw(E_ErpKeys.nil)
-  else {
-    w.raw(E_ErpKeys.open)
-    writeArrayOfstring(w, v.ErpKeys)
-    w.raw(E_ErpKeys.close)
-  }
-  if (v.FieldKeys == null) w.raw(E_FieldKeys.nil)
-  else {
-    w.raw(E_FieldKeys.open)
-    writeArrayOfstring(w, v.FieldKeys)
-    w.raw(E_FieldKeys.close)
-  }
+  rt.writeElement(w, E_ErpKeys, v.ErpKeys, writeArrayOfstring)
+  rt.writeElement(w, E_FieldKeys, v.FieldKeys, writeArrayOfstring)
 }
 
 export function readGetListItemsRequest(x: XmlCursor, path: string): T.GetListItemsRequest {
@@ -659,12 +599,7 @@ export function readGetListItemsRequest(x: XmlCursor, path: string): T.GetListIt
 export function writeGetListItemsRequest(w: XmlWriter, v: T.GetListItemsRequest): void {
   rt.writeString(w, E_ConnectionGuid, v.ConnectionGuid)
   rt.writeString(w, E_ListName, v.ListName)
-  if (v.ListItemKeys == null) w.raw(E_ListItemKeys.nil)
-  else {
-    w.raw(E_ListItemKeys.open)
-    writeArrayOfstring(w, v.ListItemKeys)
-    w.raw(E_ListItemKeys.close)
-  }
+  rt.writeElement(w, E_ListItemKeys, v.ListItemKeys, writeArrayOfstring)
 }
 
 export function readGetListRequest(x: XmlCursor, path: string): T.GetListRequest {
@@ -788,12 +723,7 @@ export function writeListItemArrayPluginResponse(w: XmlWriter, v: T.ListItemArra
   rt.writeString(w, E_UserExplanation, v.UserExplanation)
   rt.writeString(w, E_TechExplanation, v.TechExplanation)
   rt.writeString(w, E_ErrorCode, v.ErrorCode)
-  if (v.ListItems == null) w.raw(E_ListItems.nil)
-  else {
-    w.raw(E_ListItems.open)
-    writeArrayOfKeyValueOfstringstring(w, v.ListItems)
-    w.raw(E_ListItems.close)
-  }
+  rt.writeElement(w, E_ListItems, v.ListItems, writeArrayOfKeyValueOfstringstring)
 }
 
 export function readRequestBase(x: XmlCursor, path: string): T.RequestBase {
@@ -841,12 +771,7 @@ export function readSaveActorsRequest(x: XmlCursor, path: string): T.SaveActorsR
 
 export function writeSaveActorsRequest(w: XmlWriter, v: T.SaveActorsRequest): void {
   rt.writeString(w, E_ConnectionGuid, v.ConnectionGuid)
-  if (v.Actors == null) w.raw(E_Actors.nil)
-  else {
-    w.raw(E_Actors.open)
-    writeArrayOfErpActorWS(w, v.Actors)
-    w.raw(E_Actors.close)
-  }
+  rt.writeElement(w, E_Actors, v.Actors, writeArrayOfErpActorWS)
 }
 
 export function readSaveConnectionRequest(x: XmlCursor, path: string): T.SaveConnectionRequest {
@@ -872,12 +797,7 @@ export function readSaveConnectionRequest(x: XmlCursor, path: string): T.SaveCon
 
 export function writeSaveConnectionRequest(w: XmlWriter, v: T.SaveConnectionRequest): void {
   rt.writeString(w, E_ConnectionGuid, v.ConnectionGuid)
-  if (v.ConnectionInfo == null) w.raw(E_ConnectionInfo.nil)
-  else {
-    w.raw(E_ConnectionInfo.open)
-    writeArrayOfKeyValueOfstringstring(w, v.ConnectionInfo)
-    w.raw(E_ConnectionInfo.close)
-  }
+  rt.writeElement(w, E_ConnectionInfo, v.ConnectionInfo, writeArrayOfKeyValueOfstringstring)
 }
 
 export function readSearchActorByParentRequest(x: XmlCursor, path: string): T.SearchActorByParentRequest {
@@ -919,12 +839,7 @@ export function writeSearchActorByParentRequest(w: XmlWriter, v: T.SearchActorBy
   rt.writeString(w, E_SearchText, v.SearchText)
   rt.writeString(w, E_ParentActorType, v.ParentActorType)
   rt.writeString(w, E_ParentActorErpKey, v.ParentActorErpKey)
-  if (v.FieldKeys == null) w.raw(E_FieldKeys.nil)
-  else {
-    w.raw(E_FieldKeys.open)
-    writeArrayOfstring(w, v.FieldKeys)
-    w.raw(E_FieldKeys.close)
-  }
+  rt.writeElement(w, E_FieldKeys, v.FieldKeys, writeArrayOfstring)
 }
 
 export function readSearchActorsAdvancedRequest(x: XmlCursor, path: string): T.SearchActorsAdvancedRequest {
@@ -957,18 +872,8 @@ export function readSearchActorsAdvancedRequest(x: XmlCursor, path: string): T.S
 export function writeSearchActorsAdvancedRequest(w: XmlWriter, v: T.SearchActorsAdvancedRequest): void {
   rt.writeString(w, E_ConnectionGuid, v.ConnectionGuid)
   rt.writeString(w, E_ActorType, v.ActorType)
-  if (v.Restrictions == null) w.raw(E_Restrictions.nil)
-  else {
-    w.raw(E_Restrictions.open)
-    writeArrayOfSearchRestrictionInfoWS(w, v.Restrictions)
-    w.raw(E_Restrictions.close)
-  }
-  if (v.FieldKeys == null) w.raw(E_FieldKeys.nil)
-  else {
-    w.raw(E_FieldKeys.open)
-    writeArrayOfstring(w, v.FieldKeys)
-    w.raw(E_FieldKeys.close)
-  }
+  rt.writeElement(w, E_Restrictions, v.Restrictions, writeArrayOfSearchRestrictionInfoWS)
+  rt.writeElement(w, E_FieldKeys, v.FieldKeys, writeArrayOfstring)
 }
 
 export function readSearchActorsRequest(x: XmlCursor, path: string): T.SearchActorsRequest {
@@ -1002,12 +907,7 @@ export function writeSearchActorsRequest(w: XmlWriter, v: T.SearchActorsRequest)
   rt.writeString(w, E_ConnectionGuid, v.ConnectionGuid)
   rt.writeString(w, E_ActorType, v.ActorType)
   rt.writeString(w, E_SearchText, v.SearchText)
-  if (v.FieldKeys == null) w.raw(E_FieldKeys.nil)
-  else {
-    w.raw(E_FieldKeys.open)
-    writeArrayOfstring(w, v.FieldKeys)
-    w.raw(E_FieldKeys.close)
-  }
+  rt.writeElement(w, E_FieldKeys, v.FieldKeys, writeArrayOfstring)
 }
 
 export function readStringArrayPluginResponse(x: XmlCursor, path: string): T.StringArrayPluginResponse {
@@ -1053,12 +953,7 @@ export function writeStringArrayPluginResponse(w: XmlWriter, v: T.StringArrayPlu
   rt.writeString(w, E_UserExplanation, v.UserExplanation)
   rt.writeString(w, E_TechExplanation, v.TechExplanation)
   rt.writeString(w, E_ErrorCode, v.ErrorCode)
-  if (v.Items == null) w.raw(E_Items.nil)
-  else {
-    w.raw(E_Items.open)
-    writeArrayOfstring(w, v.Items)
-    w.raw(E_Items.close)
-  }
+  rt.writeElement(w, E_Items, v.Items, writeArrayOfstring)
 }
 
 export function readTestConfigDataRequest(x: XmlCursor, path: string): T.TestConfigDataRequest {
@@ -1080,12 +975,7 @@ export function readTestConfigDataRequest(x: XmlCursor, path: string): T.TestCon
 }
 
 export function writeTestConfigDataRequest(w: XmlWriter, v: T.TestConfigDataRequest): void {
-  if (v.ConnectionInfo == null) w.raw(E_ConnectionInfo.nil)
-  else {
-    w.raw(E_ConnectionInfo.open)
-    writeArrayOfKeyValueOfstringstring(w, v.ConnectionInfo)
-    w.raw(E_ConnectionInfo.close)
-  }
+  rt.writeElement(w, E_ConnectionInfo, v.ConnectionInfo, writeArrayOfKeyValueOfstringstring)
 }
 
 export function readWSGetConfigData(x: XmlCursor, path: string): T.WSGetConfigData {

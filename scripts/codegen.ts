@@ -409,7 +409,7 @@ function writeStatements(model: Model, markup: MarkupConstants, m: Member, v: st
   } else if (model.enums.has(key(m.type.ns, m.type.name))) {
     body = [`rt.writeEnum(w, ${e}, ${v}, T.${m.type.name}Values)`]
   } else {
-    body = [`if (${v} == null) w.raw(${e}.nil)`, `else {`, `  w.raw(${e}.open)`, `  write${m.type.name}(w, ${v})`, `  w.raw(${e}.close)`, `}`]
+    body = [`rt.writeElement(w, ${e}, ${v}, write${m.type.name})`]
   }
   if (m.nillable) return body
   // Not nillable: an absent optional member is left out; an absent required one is a bug in the caller.

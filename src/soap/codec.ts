@@ -156,6 +156,14 @@ export function writeStringEntry(w: XmlWriter, e: EntryBytes, key: string | null
   w.raw(e.entry.close)
 }
 
+/** A member of a complex type: `<tag i:nil="true"/>` for null or undefined, else `<tag>`, its members, `</tag>`. */
+export function writeElement<T>(w: XmlWriter, tag: ElementBytes, value: T | null | undefined, write: (w: XmlWriter, value: T) => void): void {
+  if (value == null) return w.raw(tag.nil)
+  w.raw(tag.open)
+  write(w, value)
+  w.raw(tag.close)
+}
+
 /** An operation wrapper: its start tag declares every namespace the members use. */
 export function writeRoot<T>(w: XmlWriter, root: ElementBytes, value: T, write: (w: XmlWriter, value: T) => void): void {
   w.raw(root.open)
