@@ -11,7 +11,6 @@
  *   handlers: { WSTestConnection: async (request) => ({ State: 'Ok', IsOk: true }), ... },
  * })
  */
-import { isUtf8 } from 'node:buffer'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { SoapReadError } from './codec.js'
 import * as errors from './errors.js'
@@ -261,7 +260,7 @@ export function readEnvelope<T>(
   maxDepth: number,
   choose: (payload: Payload | undefined) => ((x: XmlCursor) => T) | undefined,
 ): { payload: Payload | undefined; value: T | undefined } {
-  if (typeof input !== 'string' && !isUtf8(input)) throw new errors.MalformedXml('The body is not valid UTF-8.')
+  // Invalid UTF-8 is the cursor's to refuse, as malformed XML: it checks the bytes once for every reader.
   if (isBlank(input)) throw new errors.NotAnEnvelope('the body is empty')
   let x: XmlCursor | undefined
   try {

@@ -136,10 +136,10 @@ function intern(text: string): string {
 }
 
 /** What `XmlCursor.step` read: a start tag, an end tag, or character data (text or a CDATA section). */
-export const START = 1
-export const END = 2
-export const TEXT = 3
-export type XmlEvent = typeof START | typeof END | typeof TEXT
+const START = 1
+const END = 2
+const TEXT = 3
+type XmlEvent = typeof START | typeof END | typeof TEXT
 
 /**
  * Parses one XML document into a namespace-resolved element tree.
