@@ -60,7 +60,7 @@ function codecCosts() {
     lent.release()
     return lent.bytes.length
   }
-  // As the server reads it: bytes decoded, the envelope checked, the typed request built in the same pass.
+  // As the server reads it: from the bytes, the envelope checked and the typed request built in the same pass.
   const request = Buffer.from(envelope(actorsRequest(bigActors(500, 10))))
   const read = () => readEnvelope(request, 32, () => ErpConnectorWS.operations.WSSaveActors.readRequest).value
   const plain = response.Actors.map((a) => ({ ...a, FieldValues: Object.fromEntries(a.FieldValues!) }))

@@ -215,7 +215,8 @@ export class XmlCursor {
   constructor(xml: string | Uint8Array, options: XmlReadOptions) {
     let buf: Buffer
     if (typeof xml === 'string') {
-      // The precise test (lone surrogates, which UTF-8 cannot carry) is slow on large text; the cheap one clears almost every document first.
+      // The precise test (lone surrogates, which UTF-8 cannot carry) is slow on large text; the cheap one clears
+      // almost every document first.
       const forbidden = SUSPECT.test(xml) ? NOT_XML.exec(xml) : null
       if (forbidden) throw new XmlReadError(`Malformed XML: it contains ${describe(forbidden[0].codePointAt(0)!)}, which XML 1.0 does not allow`)
       buf = Buffer.from(xml, 'utf8')
