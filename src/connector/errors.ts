@@ -18,6 +18,10 @@ export const ErrorCode = {
   InvalidRequest: 'INVALID_REQUEST',
   /** The connection store cannot be reached; the call can be retried later. */
   StoreUnavailable: 'CONNECTION_STORE_UNAVAILABLE',
+  /** The ERP's data is being changed by someone else (a workbook being saved); the call can be retried shortly. */
+  WorkbookBusy: 'WORKBOOK_BUSY',
+  /** The ERP's data cannot be written (a full or read-only disk); the call can be retried once the operator fixed it. */
+  WorkbookNotWritable: 'WORKBOOK_NOT_WRITABLE',
   /** The connection's stored secrets cannot be opened with the configured CONNECTION_SECRET_KEY. */
   SecretKey: 'CONNECTION_SECRET_KEY',
 } as const

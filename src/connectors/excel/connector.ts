@@ -76,6 +76,8 @@ export interface ExcelConnectorOptions {
 export function createExcelConnector(options: ExcelConnectorOptions): ErpConnector & { close(): Promise<void> } {
   mkdirSync(options.workbooksDir, { recursive: true })
   const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+  // What writers killed mid-write left behind goes at start; it is never needed and may hide a workbook.
+  void files.sweep(options.workbooksDir).catch(() => undefined)
 
   interface Opened {
     name: string
@@ -93,6 +95,15 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
     const opened = await locate(connection.config)
     try {
       return { book: await files.read(opened.file), opened }
+    } catch (error) {
+      throw explainFileError(error, opened.name)
+    }
+  }
+
+  /** A read-modify-write of the connection's workbook; file trouble is explained with the workbook's name. */
+  async function update<R>(ctx: CallContext, opened: Opened, plan: Parameters<typeof files.update<R>>[3]): Promise<R> {
+    try {
+      return await files.update(ctx, opened.lockKey, opened.file, plan)
     } catch (error) {
       throw explainFileError(error, opened.name)
     }
@@ -224,7 +235,7 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
     async createActor(ctx, connection, actor) {
       writable(connection)
       const { opened } = await sheetOf(connection, actor.ActorType)
-      return files.update(ctx, opened.lockKey, opened.file, (book) => {
+      return update(ctx, opened, (book) => {
         const sheet = actorSheet(book, actor.ActorType)
         const row = sheet.nextRow
         const erpKey = String(Math.max(0, ...sheet.rows.map((r) => Number(r.erpKey)).filter(Number.isFinite)) + 1)
@@ -253,7 +264,7 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
       writable(connection)
       if (actors.length === 0) return { Actors: [] }
       const { opened } = await open(connection)
-      return files.update(ctx, opened.lockKey, opened.file, (book) => {
+      return update(ctx, opened, (book) => {
         // Every actor is checked before any cell is set: one bad actor fails the request and changes nothing.
         const stamp = nextLastModified(book)
         const patches: CellPatch[] = []
@@ -425,6 +436,13 @@ function explainFileError(error: unknown, name: string): unknown {
       return invalidRequest(`${name} exists but is not an Excel workbook that can be read: ${error.message}.`)
     case 'TOO_LARGE':
       return invalidRequest(`${name} is too large to use: ${error.message}.`)
+    case 'BUSY':
+    case 'CHANGED':
+      return new ConnectorFailure(error.code, `${name} is being saved by someone else right now; try again in a moment.`)
+    case 'NO_SPACE':
+    case 'READ_ONLY':
+      return new ConnectorFailure(error.code, `${name} cannot be saved: ${error.message}. Ask the server's operator to free space or make the workbooks folder writable, then try again.`)
+    case 'PERMISSION':
     case 'IO':
       return invalidRequest(`${name} cannot be read or written by the server: ${error.message}.`)
     default:

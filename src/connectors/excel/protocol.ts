@@ -10,6 +10,8 @@ export type WorkerRequest =
   | { id: number; op: 'write'; path: string; base: FileVersion; patches: CellPatch[] }
   /** Create the file from `workbook` unless a file already exists there. */
   | { id: number; op: 'create'; path: string; workbook: RawWorkbook }
+  /** Remove what writers that died left in a folder tree (temporary files, old files moved aside). */
+  | { id: number; op: 'sweep'; path: string }
 
 export type WorkerFailureCode =
   | 'NOT_FOUND'
@@ -18,8 +20,14 @@ export type WorkerFailureCode =
   /** The file changed since `base`: read it again and redo the change. */
   | 'CHANGED'
   | 'EXISTS'
+  /** Someone else is saving the file (it changes as it is read, or it was changed just now and does not parse). */
+  | 'BUSY'
+  | 'NO_SPACE'
+  | 'READ_ONLY'
+  | 'PERMISSION'
   | 'IO'
 
 export type WorkerResponse =
   | { id: number; ok: true; version: FileVersion; workbook: RawWorkbook }
+  | { id: number; ok: true; version?: undefined }
   | { id: number; ok: false; code: WorkerFailureCode; message: string }

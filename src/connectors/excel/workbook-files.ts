@@ -18,14 +18,32 @@ export class WorkbookFileError extends ConnectorFailure {
     readonly reason: WorkerFailureCode,
     explanation: string,
   ) {
-    super(ErrorCode.InvalidRequest, explanation)
+    super(errorCodeOf(reason), explanation)
   }
 }
+
+/** Failures that pass by themselves (a save in progress) or once the operator acts (disk space) can be retried. */
+function errorCodeOf(reason: WorkerFailureCode): string {
+  switch (reason) {
+    case 'BUSY':
+    case 'CHANGED':
+      return ErrorCode.WorkbookBusy
+    case 'NO_SPACE':
+    case 'READ_ONLY':
+      return ErrorCode.WorkbookNotWritable
+    default:
+      return ErrorCode.InvalidRequest
+  }
+}
+
+/** How many times a change starts over on a file that someone else changed or is saving. */
+const UPDATE_ATTEMPTS = 8
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 
 export class WorkbookFiles<Book> {
   private worker: Worker | undefined
-  private readonly pending = new Map<number, { resolve: (p: Payload) => void; reject: (e: Error) => void }>()
+  private readonly pending = new Map<number, { resolve: (p: Payload | undefined) => void; reject: (e: Error) => void }>()
   private nextId = 1
   private readonly cache = new Map<string, { version: FileVersion; book: Book }>()
   private readonly loading = new Map<string, Promise<{ version: FileVersion; book: Book }>>()
@@ -35,26 +53,36 @@ export class WorkbookFiles<Book> {
    */
   constructor(private readonly interpret: (raw: RawWorkbook, path: string) => Book) {}
 
-  /** The workbook as it is on disk now. */
+  /**
+   * The workbook as it is on disk now; while someone else is saving it, the last content read is used.
+   */
   async read(path: string): Promise<Book> {
-    return (await this.current(path)).book
+    try {
+      return (await this.current(path)).book
+    } catch (error) {
+      const cached = this.cache.get(path)
+      if (cached && error instanceof WorkbookFileError && error.reason === 'BUSY') return cached.book
+      throw error
+    }
   }
 
   /**
    * Changes a workbook: `plan` sees the current workbook and returns cells to set, under a lock on `lockKey`;
-   * if the file changes between reading and writing (a person saving it in Excel), the plan runs again.
+   * if the file changes between reading and writing (a person saving it in Excel), or is being saved by someone
+   * else, the plan runs again on the newer file.
    */
   async update<R>(ctx: CallContext, lockKey: string, path: string, plan: (book: Book) => { patches: CellPatch[]; answer: (written: Book) => R }): Promise<R> {
     return ctx.exclusive(lockKey, async () => {
       for (let attempt = 1; ; attempt++) {
-        const { version, book } = await this.current(path)
-        const change = plan(book)
-        if (change.patches.length === 0) return change.answer(book)
         try {
+          const { version, book } = await this.current(path)
+          const change = plan(book)
+          if (change.patches.length === 0) return change.answer(book)
           const written = await this.call({ op: 'write', path, base: version, patches: change.patches })
-          return change.answer(this.remember(path, written))
+          return change.answer(this.remember(path, written!))
         } catch (error) {
-          if (!(error instanceof WorkbookFileError && error.reason === 'CHANGED') || attempt >= 5) throw error
+          if (!(error instanceof WorkbookFileError && (error.reason === 'CHANGED' || error.reason === 'BUSY')) || attempt >= UPDATE_ATTEMPTS) throw error
+          if (error.reason === 'BUSY') await sleep(100 * attempt)
         }
       }
     })
@@ -64,13 +92,18 @@ export class WorkbookFiles<Book> {
   async create(ctx: CallContext, lockKey: string, path: string, template: RawWorkbook): Promise<boolean> {
     return ctx.exclusive(lockKey, async () => {
       try {
-        this.remember(path, await this.call({ op: 'create', path, workbook: template }))
+        this.remember(path, (await this.call({ op: 'create', path, workbook: template }))!)
         return true
       } catch (error) {
         if (error instanceof WorkbookFileError && error.reason === 'EXISTS') return false
         throw error
       }
     })
+  }
+
+  /** Removes what writers that died left under `root` (temporary files; a workbook moved aside is put back). */
+  async sweep(root: string): Promise<void> {
+    await this.call({ op: 'sweep', path: root })
   }
 
   async close(): Promise<void> {
@@ -93,7 +126,7 @@ export class WorkbookFiles<Book> {
     let load = this.loading.get(path)
     if (!load) {
       load = this.call({ op: 'read', path })
-        .then((payload) => ({ version: payload.version, book: this.remember(path, payload) }))
+        .then((payload) => ({ version: payload!.version, book: this.remember(path, payload!) }))
         .finally(() => this.loading.delete(path))
       this.loading.set(path, load)
     }
@@ -106,10 +139,10 @@ export class WorkbookFiles<Book> {
     return book
   }
 
-  private call(request: DistributiveOmit<WorkerRequest, 'id'>): Promise<Payload> {
+  private call(request: DistributiveOmit<WorkerRequest, 'id'>): Promise<Payload | undefined> {
     const worker = this.ensureWorker()
     const id = this.nextId++
-    return new Promise<Payload>((resolve, reject) => {
+    return new Promise<Payload | undefined>((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
       worker.ref()
       worker.postMessage({ ...request, id } as WorkerRequest)
@@ -124,7 +157,7 @@ export class WorkbookFiles<Book> {
       this.pending.delete(response.id)
       if (this.pending.size === 0) worker.unref()
       if (!waiting) return
-      if (response.ok) waiting.resolve({ version: response.version, workbook: response.workbook })
+      if (response.ok) waiting.resolve(response.version ? { version: response.version, workbook: response.workbook } : undefined)
       else waiting.reject(new WorkbookFileError(response.code, response.message))
     })
     const fail = (error: Error) => {

@@ -4,8 +4,11 @@
  * Writes replace the file atomically (temporary file beside it, fsync, rename, fsync of the folder), so a crash at
  * any moment leaves the old workbook or the new one.
  */
+import { isUtf8 } from 'node:buffer'
 import { randomBytes } from 'node:crypto'
 import { promises as fs } from 'node:fs'
+import type { FileHandle } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import path from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import XLSX from 'sheetjs-style'
@@ -35,24 +38,80 @@ class WorkerFailure extends Error {
 
 const cache = new Map<string, { version: FileVersion; book: XLSX.WorkBook }>()
 
-async function versionOf(file: string): Promise<FileVersion> {
-  const stat = await fs.stat(file)
+function versionOfStat(stat: { mtimeMs: number; size: number; ino: number }): FileVersion {
   return { mtimeMs: stat.mtimeMs, size: stat.size, ino: stat.ino }
 }
 
+async function versionOf(file: string): Promise<FileVersion> {
+  return versionOfStat(await fs.stat(file))
+}
+
+/** A file changed this recently that does not parse is taken for a save in progress, not for a broken workbook. */
+const SAVE_IN_PROGRESS_MS = 10_000
+const READ_ATTEMPTS = 4
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * The workbook at `file` and the version its content belongs to. The version is taken from the open file before and
+ * after reading it, so newer content is never remembered under an older version or the other way round.
+ */
 async function load(file: string): Promise<{ version: FileVersion; book: XLSX.WorkBook }> {
-  let version: FileVersion
-  try {
-    version = await versionOf(file)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new WorkerFailure('NOT_FOUND', `${path.basename(file)} does not exist`)
-    throw error
+  for (let attempt = 1; ; attempt++) {
+    let handle: FileHandle
+    try {
+      handle = await fs.open(file, 'r')
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' && attempt < READ_ATTEMPTS) {
+        // A writer of another process may be between moving the old file aside and linking the new one.
+        if (await restoreAside(file)) continue
+        await sleep(25 * attempt)
+        continue
+      }
+      if (code === 'ENOENT') throw new WorkerFailure('NOT_FOUND', `${path.basename(file)} does not exist`)
+      throw fileSystemFailure(error, file, 'read')
+    }
+    try {
+      const before = versionOfStat(await handle.stat())
+      if ((await handle.stat()).isDirectory()) throw new WorkerFailure('NOT_A_WORKBOOK', `${path.basename(file)} is a folder, not a file`)
+      const cached = cache.get(file)
+      if (cached && sameVersion(cached.version, before)) return cached
+      if (before.size > MAX_FILE_BYTES) throw new WorkerFailure('TOO_LARGE', `${path.basename(file)} is larger than ${MAX_FILE_BYTES} bytes`)
+      const bytes = await handle.readFile()
+      const after = versionOfStat(await handle.stat())
+      if (!sameVersion(before, after) || bytes.length !== after.size) {
+        // Someone is writing the file in place as it is read.
+        if (attempt < READ_ATTEMPTS) {
+          await sleep(50 * attempt)
+          continue
+        }
+        throw beingSaved(file)
+      }
+      let book: XLSX.WorkBook
+      try {
+        book = parse(file, bytes)
+      } catch (error) {
+        if (Date.now() - after.mtimeMs < SAVE_IN_PROGRESS_MS) throw beingSaved(file)
+        throw error
+      }
+      const entry = { version: after, book }
+      cache.set(file, entry)
+      return entry
+    } catch (error) {
+      if (error instanceof WorkerFailure) throw error
+      throw fileSystemFailure(error, file, 'read')
+    } finally {
+      await handle.close()
+    }
   }
-  const cached = cache.get(file)
-  if (cached && sameVersion(cached.version, version)) return cached
-  if (version.size > MAX_FILE_BYTES) throw new WorkerFailure('TOO_LARGE', `${path.basename(file)} is larger than ${MAX_FILE_BYTES} bytes`)
-  if ((await fs.stat(file)).isDirectory()) throw new WorkerFailure('NOT_A_WORKBOOK', `${path.basename(file)} is a folder, not a file`)
-  const bytes = await fs.readFile(file)
+}
+
+function beingSaved(file: string): WorkerFailure {
+  return new WorkerFailure('BUSY', `${path.basename(file)} is being saved by someone else`)
+}
+
+function parse(file: string, bytes: Buffer): XLSX.WorkBook {
   // sheetjs reads almost anything (plain text becomes a one-sheet CSV book); an .xlsx is a ZIP package.
   if (bytes.subarray(0, 4).toString('latin1') !== 'PK\u0003\u0004') {
     throw new WorkerFailure('NOT_A_WORKBOOK', `${path.basename(file)} is not an .xlsx file (not a ZIP package)`)
@@ -66,11 +125,39 @@ async function load(file: string): Promise<{ version: FileVersion; book: XLSX.Wo
   if (!Array.isArray(book.SheetNames) || book.SheetNames.length === 0) {
     throw new WorkerFailure('NOT_A_WORKBOOK', `${path.basename(file)} is not an Excel workbook (no sheets)`)
   }
-  // The file may have changed while it was read; keep what was read under the version seen after reading.
-  const after = await versionOf(file)
-  const entry = { version: after, book }
-  cache.set(file, entry)
-  return entry
+  keepThemeText(book)
+  return book
+}
+
+/**
+ * sheetjs keeps the theme part as the text of its bytes read as Latin-1 and writes that text back as UTF-8, so
+ * every read-write cycle would encode the theme's non-ASCII font names once more (the part doubling in size). The
+ * theme is decoded as the UTF-8 it is; a theme that is not UTF-8 is dropped, and sheetjs writes its default.
+ */
+function keepThemeText(book: XLSX.WorkBook): void {
+  const themes = (book as { Themes?: { raw?: unknown } }).Themes
+  if (!themes || typeof themes.raw !== 'string') return
+  const bytes = Buffer.from(themes.raw, 'latin1')
+  if (isUtf8(bytes)) themes.raw = bytes.toString('utf8')
+  else delete (book as { Themes?: unknown }).Themes
+}
+
+/** A file-system error as a failure the caller can act on, naming the workbook but never the server's path. */
+function fileSystemFailure(error: unknown, file: string, doing: 'read' | 'write'): WorkerFailure {
+  const code = (error as NodeJS.ErrnoException).code
+  const name = path.basename(file)
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new WorkerFailure('NO_SPACE', `the disk that holds ${name} is full`)
+    case 'EROFS':
+      return new WorkerFailure('READ_ONLY', `the disk that holds ${name} is read-only`)
+    case 'EACCES':
+    case 'EPERM':
+      return new WorkerFailure('PERMISSION', `the server is not allowed to ${doing} ${name}`)
+    default:
+      return new WorkerFailure('IO', `${name} could not be ${doing === 'read' ? 'read' : 'written'}${code ? ` (${code})` : ''}`)
+  }
 }
 
 function toRaw(book: XLSX.WorkBook): RawWorkbook {
@@ -182,14 +269,33 @@ function serialise(book: XLSX.WorkBook): Buffer {
   return zip.generate({ type: 'nodebuffer', compression: 'DEFLATE' })
 }
 
+/**
+ * Names of a writer's own files beside a workbook: `.NAME.HOST.PID.RANDOM.tmp` (the new content being written) and
+ * `.NAME.HOST.PID.RANDOM.old` (the replaced content, moved aside for the moment of the swap). Host and pid say
+ * whether the writer can still be alive.
+ */
+const HOST = hostname().replace(/[^A-Za-z0-9-]/g, '_')
+const SIDE_FILE = /^\.(.+)\.([A-Za-z0-9_-]+)\.(\d+)\.[0-9a-f]{8}\.(tmp|old)$/
+/** Side files of a writer on another machine (whose pid cannot be checked) are left alone for this long. */
+const FOREIGN_SIDE_FILE_MS = 10 * 60_000
+
+function sideFile(file: string, kind: 'tmp' | 'old'): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${HOST}.${process.pid}.${randomBytes(4).toString('hex')}.${kind}`)
+}
+
 async function writeTemporary(file: string, bytes: Buffer): Promise<string> {
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  const handle = await fs.open(temporary, 'wx', 0o644)
+  const temporary = sideFile(file, 'tmp')
   try {
-    await handle.writeFile(bytes)
-    await handle.sync()
-  } finally {
-    await handle.close()
+    const handle = await fs.open(temporary, 'wx', 0o644)
+    try {
+      await handle.writeFile(bytes)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  } catch (error) {
+    await fs.unlink(temporary).catch(() => undefined)
+    throw fileSystemFailure(error, file, 'write')
   }
   return temporary
 }
@@ -203,34 +309,132 @@ async function syncFolder(file: string): Promise<void> {
   }
 }
 
-/** Temporary files of writers that died: older than a minute, never one being written. */
-async function sweep(file: string): Promise<void> {
-  const prefix = `.${path.basename(file)}.`
-  const folder = path.dirname(file)
-  for (const entry of await fs.readdir(folder)) {
-    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue
-    const full = path.join(folder, entry)
-    const stat = await fs.stat(full).catch(() => undefined)
-    if (stat && Date.now() - stat.mtimeMs > 60_000) await fs.unlink(full).catch(() => undefined)
+/**
+ * Puts `temporary` in the place of `file` only if `file` is still the version `base` the change was made from.
+ * The old file is first moved aside (one rename, atomic), so that its version is checked on the very file that is
+ * replaced: a person's save that lands before the move is found and put back, and one that lands after it is not
+ * overwritten (link refuses to replace a file). Either way the change starts over on the newer file.
+ */
+async function replaceIfUnchanged(file: string, temporary: string, base: FileVersion): Promise<void> {
+  const aside = sideFile(file, 'old')
+  try {
+    await fs.rename(file, aside)
+  } catch (error) {
+    await fs.unlink(temporary).catch(() => undefined)
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw changed(file)
+    throw fileSystemFailure(error, file, 'write')
   }
+  let replaced = false
+  try {
+    if (!sameVersion(await versionOf(aside), base)) throw changed(file)
+    await fs.link(temporary, file).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'EEXIST' ? changed(file) : fileSystemFailure(error, file, 'write')
+    })
+    replaced = true
+  } finally {
+    // Not replaced: the file moved aside goes back, unless something newer took its place meanwhile.
+    if (!replaced) await fs.link(aside, file).catch(() => undefined)
+    await fs.unlink(aside).catch(() => undefined)
+    await fs.unlink(temporary).catch(() => undefined)
+  }
+  await syncFolder(file).catch(() => undefined)
+}
+
+function changed(file: string): WorkerFailure {
+  return new WorkerFailure('CHANGED', `${path.basename(file)} changed since it was read`)
+}
+
+/** The workbook is missing but a writer that died mid-swap left it aside: put it back. True when restored. */
+async function restoreAside(file: string): Promise<boolean> {
+  const prefix = `.${path.basename(file)}.`
+  let entries: string[]
+  try {
+    entries = await fs.readdir(path.dirname(file))
+  } catch {
+    return false
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.old')) continue
+    const side = path.join(path.dirname(file), entry)
+    if (!(await isStale(entry, side))) continue
+    try {
+      await fs.link(side, file)
+      await fs.unlink(side)
+      return true
+    } catch {
+      // Another process restored it or wrote a new one: either way there is a workbook again.
+      return true
+    }
+  }
+  return false
+}
+
+/** A side file whose writer is gone: a dead process of this machine, or (from another machine) an old one. */
+async function isStale(entry: string, full: string): Promise<boolean> {
+  const match = SIDE_FILE.exec(entry)
+  if (!match) return false
+  const [, , host, pidText] = match
+  if (host === HOST) {
+    const pid = Number(pidText)
+    if (pid === process.pid) return false
+    try {
+      process.kill(pid, 0)
+      return false
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ESRCH'
+    }
+  }
+  const stat = await fs.stat(full).catch(() => undefined)
+  return !!stat && Date.now() - stat.mtimeMs > FOREIGN_SIDE_FILE_MS
+}
+
+/**
+ * Removes the side files of writers that died (killed mid-write): temporary files, and old files moved aside
+ * (put back first when the workbook itself is missing). Runs over one folder, or a folder tree at start.
+ */
+async function sweepFolder(folder: string, depth: number): Promise<number> {
+  let removed = 0
+  let entries: import('node:fs').Dirent[]
+  try {
+    entries = await fs.readdir(folder, { withFileTypes: true })
+  } catch {
+    return 0
+  }
+  for (const entry of entries) {
+    const full = path.join(folder, entry.name)
+    if (entry.isDirectory()) {
+      if (depth > 0 && !entry.name.startsWith('.')) removed += await sweepFolder(full, depth - 1)
+      continue
+    }
+    const match = SIDE_FILE.exec(entry.name)
+    if (!match || !(await isStale(entry.name, full))) continue
+    const workbook = path.join(folder, match[1]!)
+    if (match[4] === 'old') {
+      const present = await fs.stat(workbook).then(() => true, () => false)
+      if (!present) {
+        await fs.link(full, workbook).catch(() => undefined)
+      }
+    }
+    await fs.unlink(full).then(() => removed++, () => undefined)
+  }
+  return removed
 }
 
 async function write(file: string, base: FileVersion, patches: CellPatch[]): Promise<{ version: FileVersion; workbook: RawWorkbook }> {
   const current = await load(file)
-  if (!sameVersion(current.version, base)) throw new WorkerFailure('CHANGED', `${path.basename(file)} changed since it was read`)
+  if (!sameVersion(current.version, base)) throw changed(file)
   try {
     applyPatches(current.book, patches)
     const temporary = await writeTemporary(file, serialise(current.book))
-    await fs.rename(temporary, file)
-    await syncFolder(file)
+    await replaceIfUnchanged(file, temporary, base)
   } catch (error) {
-    // The cached book may hold half of the patches now: forget it, the file on disk is the truth.
+    // The cached book may hold the patches now: forget it, the file on disk is the truth.
     cache.delete(file)
     throw error
   }
   const version = await versionOf(file)
   cache.set(file, { version, book: current.book })
-  await sweep(file).catch(() => undefined)
+  await sweepFolder(path.dirname(file), 0).catch(() => undefined)
   return { version, workbook: toRaw(current.book) }
 }
 
@@ -249,14 +453,16 @@ async function create(file: string, workbook: RawWorkbook): Promise<{ version: F
     target['!ref'] = XLSX.utils.encode_range({ s: { r: 0, c: 0 }, e: { r: Math.max(0, sheet.rows.length - 1), c: columns - 1 } })
     XLSX.utils.book_append_sheet(book, target, sheet.name)
   }
-  await fs.mkdir(path.dirname(file), { recursive: true })
+  await fs.mkdir(path.dirname(file), { recursive: true }).catch((error: unknown) => {
+    throw fileSystemFailure(error, file, 'write')
+  })
   const temporary = await writeTemporary(file, serialise(book))
   try {
     // link() refuses to replace an existing file: two creators cannot overwrite each other's workbook.
     await fs.link(temporary, file)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new WorkerFailure('EXISTS', `${path.basename(file)} exists already`)
-    throw error
+    throw fileSystemFailure(error, file, 'write')
   } finally {
     await fs.unlink(temporary).catch(() => undefined)
   }
@@ -266,7 +472,7 @@ async function create(file: string, workbook: RawWorkbook): Promise<{ version: F
   return { version, workbook: toRaw(book) }
 }
 
-async function handle(request: WorkerRequest): Promise<{ version: FileVersion; workbook: RawWorkbook }> {
+async function handle(request: WorkerRequest): Promise<{ version: FileVersion; workbook: RawWorkbook } | undefined> {
   switch (request.op) {
     case 'read': {
       const { version, book } = await load(request.path)
@@ -276,6 +482,9 @@ async function handle(request: WorkerRequest): Promise<{ version: FileVersion; w
       return write(request.path, request.base, request.patches)
     case 'create':
       return create(request.path, request.workbook)
+    case 'sweep':
+      await sweepFolder(request.path, 8)
+      return undefined
   }
 }
 
@@ -285,10 +494,11 @@ parentPort?.on('message', (request: WorkerRequest) => {
   queue = queue.then(async () => {
     let response: WorkerResponse
     try {
-      response = { id: request.id, ok: true, ...(await handle(request)) }
+      const done = await handle(request)
+      response = done ? { id: request.id, ok: true, ...done } : { id: request.id, ok: true }
     } catch (error) {
-      const code: WorkerFailureCode = error instanceof WorkerFailure ? error.code : 'IO'
-      response = { id: request.id, ok: false, code, message: error instanceof Error ? error.message : String(error) }
+      const failure = error instanceof WorkerFailure ? error : fileSystemFailure(error, request.path, 'read')
+      response = { id: request.id, ok: false, code: failure.code, message: failure.message }
     }
     parentPort!.postMessage(response)
   })

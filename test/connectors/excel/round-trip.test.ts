@@ -1,0 +1,60 @@
+// A workbook round-trips: reading and writing it any number of times leaves every part other than the changed cells
+// as it was. Each cycle writes one cell through the connector's files, then saves the same bytes again as a person
+// would (a new file, so the next write must read it again).
+import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import t from 'tap'
+import { templateWorkbook } from '../../../src/connectors/excel/template.js'
+import { interpretWorkbook, type ErpWorkbook } from '../../../src/connectors/excel/workbook.js'
+import { WorkbookFiles } from '../../../src/connectors/excel/workbook-files.js'
+import { openZip } from '../../../src/connectors/excel/zip.js'
+
+const ctx = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
+
+function partSizes(file: string): Map<string, number> {
+  const zip = openZip(readFileSync(file)) as unknown as { files: Record<string, { dir: boolean; asNodeBuffer(): Buffer }> }
+  const sizes = new Map<string, number>()
+  for (const [name, entry] of Object.entries(zip.files)) if (!entry.dir) sizes.set(name, entry.asNodeBuffer().length)
+  return sizes
+}
+
+/** Saves the file's own bytes as a new file in its place, as Excel does: the connector must read it again. */
+function outsideResave(file: string): void {
+  const copy = `${file}.person`
+  copyFileSync(file, copy)
+  renameSync(copy, file)
+}
+
+t.test('a hundred write and re-read cycles leave every part within a few bytes of its size', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'erp-roundtrip-'))
+  const file = path.join(dir, 'Cycles.xlsx')
+  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+  t.teardown(async () => {
+    await files.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  await files.create(ctx, 'cycles', file, templateWorkbook())
+  const write = (n: number) =>
+    files.update(ctx, 'cycles', file, (book) => {
+      const sheet = book.actorSheets.get('Customer')!
+      return { patches: [{ sheet: 'Customer', row: sheet.rows[0]!.row, col: sheet.fieldByKey.get('NAME')!.column, value: `cycle ${String(n).padStart(3, '0')}` }], answer: () => n }
+    })
+  await write(0)
+  outsideResave(file)
+  await write(1)
+  const first = partSizes(file)
+  t.ok(first.has('xl/theme/theme1.xml'), 'the workbook has a theme part')
+  for (let n = 2; n <= 100; n++) {
+    outsideResave(file)
+    await write(n)
+  }
+  const last = partSizes(file)
+  t.same([...last.keys()].sort(), [...first.keys()].sort(), 'the same parts')
+  for (const [name, size] of first) {
+    t.ok(Math.abs((last.get(name) ?? 0) - size) <= 8, `${name}: ${size} bytes after the first cycle, ${last.get(name)} after the hundredth`)
+  }
+  const book = await files.read(file)
+  const sheet = book.actorSheets.get('Customer')!
+  t.equal(sheet.rows[0]!.cells[sheet.fieldByKey.get('NAME')!.column], 'cycle 100', 'the last write is there')
+})
