@@ -159,8 +159,10 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
       return book.problems.length > 0 ? { State: 'Warning', UserExplanation: problemsText(opened.name, book) } : {}
     },
 
-    async deleteConnection() {
-      // The workbook is the ERP's data: it stays when SuperOffice forgets the connection.
+    async deleteConnection(_ctx, connection) {
+      // The workbook is the ERP's data: it stays when SuperOffice forgets the connection; what is cached of it goes.
+      const opened = await locate(connection.config).catch(() => undefined)
+      if (opened) await files.forget(opened.file)
       return {}
     },
 

@@ -12,6 +12,8 @@ export type WorkerRequest =
   | { id: number; op: 'create'; path: string; workbook: RawWorkbook }
   /** Remove what writers that died left in a folder tree (temporary files, old files moved aside). */
   | { id: number; op: 'sweep'; path: string }
+  /** Drop what is cached of the file. */
+  | { id: number; op: 'forget'; path: string }
 
 export type WorkerFailureCode =
   | 'NOT_FOUND'
@@ -25,6 +27,9 @@ export type WorkerFailureCode =
   | 'NO_SPACE'
   | 'READ_ONLY'
   | 'PERMISSION'
+  /** The worker took too long over one call, or stopped: it is replaced (set by the connector's side, not the worker). */
+  | 'TIMEOUT'
+  | 'CRASHED'
   | 'IO'
 
 export type WorkerResponse =

@@ -31,6 +31,9 @@ function errorCodeOf(reason: WorkerFailureCode): string {
     case 'NO_SPACE':
     case 'READ_ONLY':
       return ErrorCode.WorkbookNotWritable
+    case 'TIMEOUT':
+    case 'CRASHED':
+      return ErrorCode.WorkbookBusy
     default:
       return ErrorCode.InvalidRequest
   }
@@ -41,17 +44,54 @@ const UPDATE_ATTEMPTS = 8
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 
+export interface WorkbookCacheLimits {
+  /** Workbooks kept parsed, least recently used dropped first. */
+  maxWorkbooks: number
+  /** Their file sizes added up, in bytes (a parsed workbook takes several times its file size in memory). */
+  maxBytes: number
+  /** The longest one worker call (a parse or a write) may take before the worker is replaced, in ms. */
+  callTimeoutMs: number
+}
+
+export const DEFAULT_CACHE_LIMITS: WorkbookCacheLimits = { maxWorkbooks: 64, maxBytes: 128 * 1024 * 1024, callTimeoutMs: 120_000 }
+
+interface Pending {
+  resolve: (p: Payload | undefined) => void
+  reject: (e: Error) => void
+  timer: NodeJS.Timeout | undefined
+}
+
 export class WorkbookFiles<Book> {
   private worker: Worker | undefined
-  private readonly pending = new Map<number, { resolve: (p: Payload | undefined) => void; reject: (e: Error) => void }>()
+  private readonly pending = new Map<number, Pending>()
   private nextId = 1
+  /** In least recently used order: the first entry goes first. */
   private readonly cache = new Map<string, { version: FileVersion; book: Book }>()
+  private cachedBytes = 0
   private readonly loading = new Map<string, Promise<{ version: FileVersion; book: Book }>>()
+  private readonly limits: WorkbookCacheLimits
+  private readonly online = new WeakMap<Worker, Promise<void>>()
 
   /**
    * @param interpret turns a parsed workbook into the connector's model; it runs once per file version.
    */
-  constructor(private readonly interpret: (raw: RawWorkbook, path: string) => Book) {}
+  constructor(
+    private readonly interpret: (raw: RawWorkbook, path: string) => Book,
+    limits: Partial<WorkbookCacheLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_CACHE_LIMITS, ...limits }
+  }
+
+  /** How many workbooks are kept parsed, and their file sizes added up (for tests and metrics). */
+  cacheSize(): { workbooks: number; bytes: number } {
+    return { workbooks: this.cache.size, bytes: this.cachedBytes }
+  }
+
+  /** Drops what is kept of a workbook (here and in the worker), e.g. when no connection uses it any more. */
+  async forget(path: string): Promise<void> {
+    this.drop(path)
+    if (this.worker) await this.call({ op: 'forget', path }).catch(() => undefined)
+  }
 
   /**
    * The workbook as it is on disk now; while someone else is saving it, the last content read is used.
@@ -109,6 +149,11 @@ export class WorkbookFiles<Book> {
   async close(): Promise<void> {
     const worker = this.worker
     this.worker = undefined
+    for (const [, waiting] of this.pending) {
+      clearTimeout(waiting.timer)
+      waiting.reject(new WorkbookFileError('IO', 'the server is shutting down'))
+    }
+    this.pending.clear()
     await worker?.terminate()
   }
 
@@ -121,7 +166,11 @@ export class WorkbookFiles<Book> {
       version = undefined
     }
     const cached = this.cache.get(path)
-    if (cached && sameVersion(cached.version, version)) return cached
+    if (cached && sameVersion(cached.version, version)) {
+      this.cache.delete(path)
+      this.cache.set(path, cached)
+      return cached
+    }
     // Concurrent calls for a changed file share one parse.
     let load = this.loading.get(path)
     if (!load) {
@@ -135,38 +184,78 @@ export class WorkbookFiles<Book> {
 
   private remember(path: string, payload: Payload): Book {
     const book = this.interpret(payload.workbook, path)
+    this.drop(path)
     this.cache.set(path, { version: payload.version, book })
+    this.cachedBytes += payload.version.size
+    for (const [oldest, entry] of this.cache) {
+      if (this.cache.size <= this.limits.maxWorkbooks && this.cachedBytes <= this.limits.maxBytes) break
+      if (oldest === path) continue
+      this.cache.delete(oldest)
+      this.cachedBytes -= entry.version.size
+    }
     return book
+  }
+
+  private drop(path: string): void {
+    const entry = this.cache.get(path)
+    if (!entry) return
+    this.cache.delete(path)
+    this.cachedBytes -= entry.version.size
   }
 
   private call(request: DistributiveOmit<WorkerRequest, 'id'>): Promise<Payload | undefined> {
     const worker = this.ensureWorker()
     const id = this.nextId++
     return new Promise<Payload | undefined>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
+      const waiting: Pending = { resolve, reject, timer: undefined }
+      this.pending.set(id, waiting)
       worker.ref()
       worker.postMessage({ ...request, id } as WorkerRequest)
+      // The worker does one thing at a time, so a call that takes too long holds up every workbook: replace it.
+      // The clock starts once the worker runs (starting one is not the call's fault).
+      void this.online.get(worker)?.then(() => {
+        if (!this.pending.has(id)) return
+        waiting.timer = setTimeout(() => this.replaceWorker(worker, 'TIMEOUT'), this.limits.callTimeoutMs)
+        waiting.timer.unref()
+      })
     })
+  }
+
+  /** Ends a worker that hung or died: every call waiting on it fails with a clear error; the next call starts a new one. */
+  private replaceWorker(worker: Worker, reason: 'TIMEOUT' | 'CRASHED'): void {
+    if (this.worker !== worker) return
+    this.worker = undefined
+    const message =
+      reason === 'TIMEOUT'
+        ? `the workbook could not be read or written within ${Math.round(this.limits.callTimeoutMs / 1000)} s (it may be too large or damaged)`
+        : 'the workbook reader stopped unexpectedly (the workbook may be damaged)'
+    for (const [, waiting] of this.pending) {
+      clearTimeout(waiting.timer)
+      waiting.reject(new WorkbookFileError(reason, message))
+    }
+    this.pending.clear()
+    void worker.terminate()
   }
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url))
-    worker.on('message', (response: WorkerResponse) => {
+    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+      workerData: { maxWorkbooks: this.limits.maxWorkbooks, maxBytes: this.limits.maxBytes },
+    })
+    let ready: () => void = () => undefined
+    this.online.set(worker, new Promise((resolve) => (ready = resolve)))
+    worker.on('message', (response: WorkerResponse | 'ready') => {
+      if (response === 'ready') return ready()
       const waiting = this.pending.get(response.id)
       this.pending.delete(response.id)
       if (this.pending.size === 0) worker.unref()
       if (!waiting) return
+      clearTimeout(waiting.timer)
       if (response.ok) waiting.resolve(response.version ? { version: response.version, workbook: response.workbook } : undefined)
       else waiting.reject(new WorkbookFileError(response.code, response.message))
     })
-    const fail = (error: Error) => {
-      if (this.worker === worker) this.worker = undefined
-      for (const [, waiting] of this.pending) waiting.reject(new Error(`the workbook worker stopped: ${error.message}`))
-      this.pending.clear()
-    }
-    worker.on('error', fail)
-    worker.on('exit', (code) => fail(new Error(`exit code ${code}`)))
+    worker.on('error', () => this.replaceWorker(worker, 'CRASHED'))
+    worker.on('exit', () => this.replaceWorker(worker, 'CRASHED'))
     worker.unref()
     this.worker = worker
     return worker
