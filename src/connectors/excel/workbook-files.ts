@@ -9,6 +9,7 @@ import type { CallContext } from '../../connector/connector.js'
 import { ConnectorFailure, ErrorCode } from '../../connector/errors.js'
 import { sameVersion, type CellPatch, type FileVersion, type RawWorkbook } from './cells.js'
 import type { WorkerFailureCode, WorkerRequest, WorkerResponse } from './protocol.js'
+import { SizedLru } from './sized-lru.js'
 
 type Payload = { version: FileVersion; workbook: RawWorkbook }
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
@@ -65,9 +66,7 @@ export class WorkbookFiles<Book> {
   private worker: Worker | undefined
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
-  /** In least recently used order: the first entry goes first. */
-  private readonly cache = new Map<string, { version: FileVersion; book: Book }>()
-  private cachedBytes = 0
+  private readonly cache: SizedLru<{ version: FileVersion; book: Book }>
   private readonly loading = new Map<string, Promise<{ version: FileVersion; book: Book }>>()
   private readonly limits: WorkbookCacheLimits
   private readonly online = new WeakMap<Worker, Promise<void>>()
@@ -80,16 +79,17 @@ export class WorkbookFiles<Book> {
     limits: Partial<WorkbookCacheLimits> = {},
   ) {
     this.limits = { ...DEFAULT_CACHE_LIMITS, ...limits }
+    this.cache = new SizedLru(this.limits.maxWorkbooks, this.limits.maxBytes)
   }
 
   /** How many workbooks are kept parsed, and their file sizes added up (for tests and metrics). */
   cacheSize(): { workbooks: number; bytes: number } {
-    return { workbooks: this.cache.size, bytes: this.cachedBytes }
+    return { workbooks: this.cache.size, bytes: this.cache.bytes }
   }
 
   /** Drops what is kept of a workbook (here and in the worker), e.g. when no connection uses it any more. */
   async forget(path: string): Promise<void> {
-    this.drop(path)
+    this.cache.delete(path)
     if (this.worker) await this.call({ op: 'forget', path }).catch(() => undefined)
   }
 
@@ -100,7 +100,7 @@ export class WorkbookFiles<Book> {
     try {
       return (await this.current(path)).book
     } catch (error) {
-      const cached = this.cache.get(path)
+      const cached = this.cache.peek(path)
       if (cached && error instanceof WorkbookFileError && error.reason === 'BUSY') return cached.book
       throw error
     }
@@ -166,11 +166,7 @@ export class WorkbookFiles<Book> {
       version = undefined
     }
     const cached = this.cache.get(path)
-    if (cached && sameVersion(cached.version, version)) {
-      this.cache.delete(path)
-      this.cache.set(path, cached)
-      return cached
-    }
+    if (cached && sameVersion(cached.version, version)) return cached
     // Concurrent calls for a changed file share one parse.
     let load = this.loading.get(path)
     if (!load) {
@@ -184,23 +180,8 @@ export class WorkbookFiles<Book> {
 
   private remember(path: string, payload: Payload): Book {
     const book = this.interpret(payload.workbook, path)
-    this.drop(path)
-    this.cache.set(path, { version: payload.version, book })
-    this.cachedBytes += payload.version.size
-    for (const [oldest, entry] of this.cache) {
-      if (this.cache.size <= this.limits.maxWorkbooks && this.cachedBytes <= this.limits.maxBytes) break
-      if (oldest === path) continue
-      this.cache.delete(oldest)
-      this.cachedBytes -= entry.version.size
-    }
+    this.cache.set(path, { version: payload.version, book }, payload.version.size)
     return book
-  }
-
-  private drop(path: string): void {
-    const entry = this.cache.get(path)
-    if (!entry) return
-    this.cache.delete(path)
-    this.cachedBytes -= entry.version.size
   }
 
   private call(request: DistributiveOmit<WorkerRequest, 'id'>): Promise<Payload | undefined> {

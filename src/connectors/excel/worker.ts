@@ -14,6 +14,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import XLSX from 'sheetjs-style'
 import { isDateCell, sameVersion, type CellPatch, type FileVersion, type RawCell, type RawSheet, type RawWorkbook } from './cells.js'
 import type { WorkerFailureCode, WorkerRequest, WorkerResponse } from './protocol.js'
+import { SizedLru } from './sized-lru.js'
 import { openZip } from './zip.js'
 
 
@@ -40,39 +41,9 @@ class WorkerFailure extends Error {
  * Parsed workbooks by path, least recently used first, bounded by count and by their file sizes added up (the
  * connector's side keeps the same bounds, passed at start).
  */
-const cache = new Map<string, { version: FileVersion; book: XLSX.WorkBook }>()
-let cachedBytes = 0
 const limits = (workerData as { maxWorkbooks?: number; maxBytes?: number } | undefined) ?? {}
-const MAX_CACHED = limits.maxWorkbooks ?? 64
-const MAX_CACHED_BYTES = limits.maxBytes ?? 128 * 1024 * 1024
-
-function cacheGet(file: string): { version: FileVersion; book: XLSX.WorkBook } | undefined {
-  const entry = cache.get(file)
-  if (entry) {
-    cache.delete(file)
-    cache.set(file, entry)
-  }
-  return entry
-}
-
-function cacheSet(file: string, entry: { version: FileVersion; book: XLSX.WorkBook }): void {
-  forget(file)
-  cache.set(file, entry)
-  cachedBytes += entry.version.size
-  for (const [oldest, old] of cache) {
-    if (cache.size <= MAX_CACHED && cachedBytes <= MAX_CACHED_BYTES) break
-    if (oldest === file) continue
-    cache.delete(oldest)
-    cachedBytes -= old.version.size
-  }
-}
-
-function forget(file: string): void {
-  const entry = cache.get(file)
-  if (!entry) return
-  cache.delete(file)
-  cachedBytes -= entry.version.size
-}
+const cache = new SizedLru<{ version: FileVersion; book: XLSX.WorkBook }>(limits.maxWorkbooks ?? 64, limits.maxBytes ?? 128 * 1024 * 1024)
+const cacheSet = (file: string, entry: { version: FileVersion; book: XLSX.WorkBook }) => cache.set(file, entry, entry.version.size)
 
 function versionOfStat(stat: { mtimeMs: number; size: number; ino: number }): FileVersion {
   return { mtimeMs: stat.mtimeMs, size: stat.size, ino: stat.ino }
@@ -111,7 +82,7 @@ async function load(file: string): Promise<{ version: FileVersion; book: XLSX.Wo
     try {
       const before = versionOfStat(await handle.stat())
       if ((await handle.stat()).isDirectory()) throw new WorkerFailure('NOT_A_WORKBOOK', `${path.basename(file)} is a folder, not a file`)
-      const cached = cacheGet(file)
+      const cached = cache.get(file)
       if (cached && sameVersion(cached.version, before)) return cached
       if (before.size > MAX_FILE_BYTES) throw new WorkerFailure('TOO_LARGE', `${path.basename(file)} is larger than ${MAX_FILE_BYTES} bytes`)
       const bytes = await handle.readFile()
@@ -465,7 +436,7 @@ async function write(file: string, base: FileVersion, patches: CellPatch[]): Pro
     await replaceIfUnchanged(file, temporary, base)
   } catch (error) {
     // The cached book may hold the patches now: forget it, the file on disk is the truth.
-    forget(file)
+    cache.delete(file)
     throw error
   }
   const version = await versionOf(file)
@@ -522,7 +493,7 @@ async function handle(request: WorkerRequest): Promise<{ version: FileVersion; w
       await sweepFolder(request.path, 8)
       return undefined
     case 'forget':
-      forget(request.path)
+      cache.delete(request.path)
       return undefined
   }
 }
