@@ -6,7 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer'
 import { randomBytes } from 'node:crypto'
-import { promises as fs } from 'node:fs'
+import { constants as fsConstants, promises as fs } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import path from 'node:path'
@@ -55,6 +55,7 @@ async function versionOf(file: string): Promise<FileVersion> {
 
 /** A file changed this recently that does not parse is taken for a save in progress, not for a broken workbook. */
 const SAVE_IN_PROGRESS_MS = 10_000
+const ZIP_MAGIC = 'PK\u0003\u0004'
 const READ_ATTEMPTS = 4
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -67,21 +68,27 @@ async function load(file: string): Promise<{ version: FileVersion; book: XLSX.Wo
   for (let attempt = 1; ; attempt++) {
     let handle: FileHandle
     try {
-      handle = await fs.open(file, 'r')
+      // Non-blocking: a FIFO put where a workbook should be must not hold the thread; it is refused below.
+      handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'ENOENT' && attempt < READ_ATTEMPTS) {
-        // A writer of another process may be between moving the old file aside and linking the new one.
-        if (await restoreAside(file)) continue
-        await sleep(25 * attempt)
-        continue
+        // A writer may be between moving the old file aside and linking the new one, or have died there.
+        const aside = await restoreAside(file)
+        if (aside === 'restored') continue
+        if (aside === 'in-progress') {
+          await sleep(25 * attempt)
+          continue
+        }
       }
       if (code === 'ENOENT') throw new WorkerFailure('NOT_FOUND', `${path.basename(file)} does not exist`)
       throw fileSystemFailure(error, file, 'read')
     }
     try {
-      const before = versionOfStat(await handle.stat())
-      if ((await handle.stat()).isDirectory()) throw new WorkerFailure('NOT_A_WORKBOOK', `${path.basename(file)} is a folder, not a file`)
+      const stat = await handle.stat()
+      if (stat.isDirectory()) throw new WorkerFailure('NOT_A_WORKBOOK', `${path.basename(file)} is a folder, not a file`)
+      if (!stat.isFile()) throw new WorkerFailure('NOT_A_WORKBOOK', `${path.basename(file)} is not a regular file`)
+      const before = versionOfStat(stat)
       const cached = cache.get(file)
       if (cached && sameVersion(cached.version, before)) return cached
       if (before.size > MAX_FILE_BYTES) throw new WorkerFailure('TOO_LARGE', `${path.basename(file)} is larger than ${MAX_FILE_BYTES} bytes`)
@@ -99,7 +106,10 @@ async function load(file: string): Promise<{ version: FileVersion; book: XLSX.Wo
       try {
         book = parse(file, bytes)
       } catch (error) {
-        if (Date.now() - after.mtimeMs < SAVE_IN_PROGRESS_MS) throw beingSaved(file)
+        // A save in progress has truncated the file or written its start (a ZIP's directory comes last); a file
+        // that does not even start like a workbook is not one, however new.
+        const started = bytes.length === 0 || bytes.subarray(0, 4).toString('latin1') === ZIP_MAGIC
+        if (started && Date.now() - after.mtimeMs < SAVE_IN_PROGRESS_MS) throw beingSaved(file)
         throw error
       }
       const entry = { version: after, book }
@@ -120,7 +130,7 @@ function beingSaved(file: string): WorkerFailure {
 
 function parse(file: string, bytes: Buffer): XLSX.WorkBook {
   // sheetjs reads almost anything (plain text becomes a one-sheet CSV book); an .xlsx is a ZIP package.
-  if (bytes.subarray(0, 4).toString('latin1') !== 'PK\u0003\u0004') {
+  if (bytes.subarray(0, 4).toString('latin1') !== ZIP_MAGIC) {
     throw new WorkerFailure('NOT_A_WORKBOOK', `${path.basename(file)} is not an .xlsx file (not a ZIP package)`)
   }
   let book: XLSX.WorkBook
@@ -351,29 +361,32 @@ function changed(file: string): WorkerFailure {
   return new WorkerFailure('CHANGED', `${path.basename(file)} changed since it was read`)
 }
 
-/** The workbook is missing but a writer that died mid-swap left it aside: put it back. True when restored. */
-async function restoreAside(file: string): Promise<boolean> {
+/**
+ * The workbook is missing: has a writer moved it aside? One that died there is undone (the file put back);
+ * one that is alive is between two renames and is waited for.
+ */
+async function restoreAside(file: string): Promise<'restored' | 'in-progress' | 'none'> {
   const prefix = `.${path.basename(file)}.`
   let entries: string[]
   try {
     entries = await fs.readdir(path.dirname(file))
   } catch {
-    return false
+    return 'none'
   }
+  let found: 'in-progress' | 'none' = 'none'
   for (const entry of entries) {
     if (!entry.startsWith(prefix) || !entry.endsWith('.old')) continue
     const side = path.join(path.dirname(file), entry)
-    if (!(await isStale(entry, side))) continue
-    try {
-      await fs.link(side, file)
-      await fs.unlink(side)
-      return true
-    } catch {
-      // Another process restored it or wrote a new one: either way there is a workbook again.
-      return true
+    if (!(await isStale(entry, side))) {
+      found = 'in-progress'
+      continue
     }
+    // Another process may restore it or write a new one at the same time: either way there is a workbook again.
+    await fs.link(side, file).catch(() => undefined)
+    await fs.unlink(side).catch(() => undefined)
+    return 'restored'
   }
-  return false
+  return found
 }
 
 /** A side file whose writer is gone: a dead process of this machine, or (from another machine) an old one. */

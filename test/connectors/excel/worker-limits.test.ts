@@ -1,5 +1,6 @@
 // The workbook caches are bounded, and one worker call that takes too long does not hold up every workbook: the
 // worker is replaced, the call answers a clear error, and the next call works.
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -87,4 +88,22 @@ t.test('a call over the deadline answers a clear error, the worker is replaced, 
   writeFileSync(small, readFileSync(small)) // a new version: the next read must parse it in the new worker
   const again = await files.read(small)
   t.ok(again.actorSheets.get('Customer'), 'the next call is answered by a new worker')
+})
+
+t.test('a FIFO where a workbook should be is refused at once, and does not hold up the worker', async (t) => {
+  const dir = folder(t)
+  const fifo = path.join(dir, 'pipe.xlsx')
+  execFileSync('mkfifo', [fifo])
+  const small = path.join(dir, 'small.xlsx')
+  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+  t.teardown(() => files.close())
+  await files.create(ctx, 'small', small, templateWorkbook())
+  const failed = await files.read(fifo).then(
+    () => undefined,
+    (error: unknown) => error as WorkbookFileError,
+  )
+  t.equal(failed?.reason, 'NOT_A_WORKBOOK', 'refused as not a workbook')
+  t.match(failed?.message, /pipe\.xlsx is not a regular file/)
+  writeFileSync(small, readFileSync(small))
+  t.ok((await files.read(small)).actorSheets.get('Customer'), 'the next read is answered')
 })
