@@ -9,6 +9,7 @@ import { ErpConnectorWS } from '../generated/service.js'
 import type { ConnectionStore } from './connections/store.js'
 import type { ErpConnector } from './connector/connector.js'
 import { createConnectorHost } from './connector/host.js'
+import { authenticateRoute, OnlineAuthenticator } from './online/authenticate.js'
 import { soapPlugin } from './soap/plugin.js'
 
 export const ENDPOINT_PATH = '/ErpConnectorWS.svc'
@@ -24,6 +25,8 @@ export interface ServerOptions {
   /** Honour X-Forwarded-Proto/-Host (and -For) from a reverse proxy. */
   trustProxy?: boolean
   logger?: FastifyServerOptions['logger']
+  /** CRM Online's Authenticate handshake; unset, it answers that it is not configured. */
+  online?: OnlineAuthenticator
 }
 
 /**
@@ -47,6 +50,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     service: ErpConnectorWS,
     wsdl,
     ...host,
+    otherAction: authenticateRoute(options.online ?? new OnlineAuthenticator(undefined)),
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
     ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
   })
