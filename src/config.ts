@@ -3,6 +3,7 @@
  * with what to write instead.
  */
 import { parseSecretKey, SecretKeyError } from './connections/secrets.js'
+import { loadOnlineConfig, type OnlineConfig } from './online/settings.js'
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_DEPTH } from './soap/plugin.js'
 
 export interface AppConfig {
@@ -18,6 +19,8 @@ export interface AppConfig {
   secretKey: Buffer | undefined
   /** Port on 127.0.0.1 where the embedded database answers psql; unset: not exposed. */
   embeddedDbPort: number | undefined
+  /** CRM Online's Authenticate (SUPEROFFICE_*); unset: not configured. */
+  online: OnlineConfig | undefined
 }
 
 export class ConfigError extends Error {
@@ -85,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     }
   }
 
+  const online = loadOnlineConfig(env, problems)
+
   if (problems.length > 0) throw new ConfigError(problems)
-  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKey, embeddedDbPort }
+  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKey, embeddedDbPort, online }
 }
