@@ -4,6 +4,7 @@
  */
 import { parseSecretKey, SecretKeyError } from './connections/secrets.js'
 import { loadOnlineConfig, type OnlineConfig } from './online/settings.js'
+import { loadTlsConfig, type TlsConfig } from './tls.js'
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_DEPTH } from './soap/plugin.js'
 
 export interface AppConfig {
@@ -21,6 +22,8 @@ export interface AppConfig {
   embeddedDbPort: number | undefined
   /** CRM Online's Authenticate (SUPEROFFICE_*); unset: not configured. */
   online: OnlineConfig | undefined
+  /** HTTPS (TLS_CERT_FILE, TLS_KEY_FILE); unset: plain HTTP. */
+  tls: TlsConfig | undefined
 }
 
 export class ConfigError extends Error {
@@ -89,7 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
 
   const online = loadOnlineConfig(env, problems)
+  const tls = loadTlsConfig(env, problems)
 
   if (problems.length > 0) throw new ConfigError(problems)
-  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKey, embeddedDbPort, online }
+  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKey, embeddedDbPort, online, tls }
 }

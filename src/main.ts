@@ -13,6 +13,7 @@ import { shippedConnectors } from './connectors/registry.js'
 import { OnlineAuthenticator } from './online/authenticate.js'
 import { SigningKeys } from './online/signing-keys.js'
 import { buildServer, ENDPOINT_PATH } from './server.js'
+import { readTlsFiles, watchCertificate } from './tls.js'
 
 let config: AppConfig
 try {
@@ -45,6 +46,7 @@ app = await buildServer({
   maxDepth: config.maxDepth,
   trustProxy: config.trustProxy,
   logger: { level: config.logLevel },
+  ...(config.tls ? { https: readTlsFiles(config.tls) } : {}),
   online: new OnlineAuthenticator(config.online && signingKeys && { ...config.online, keys: signingKeys }),
 })
 if (!config.secretKey) {
@@ -83,12 +85,16 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 await app.listen({ port: config.port, host: config.host })
+if (config.tls) {
+  const certificates = watchCertificate(app.server as unknown as { setSecureContext(options: object): void }, config.tls, app.log)
+  process.on('SIGHUP', () => certificates.reload('SIGHUP'))
+}
 const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host
 const address = app.server.address()
 const port = typeof address === 'object' && address ? address.port : config.port
 app.log.info(
   { database: database.backend, location: database.location },
-  `IErpConnectorWS ready: give SuperOffice http://${shownHost}:${port}${ENDPOINT_PATH}`,
+  `IErpConnectorWS ready: give SuperOffice ${config.tls ? 'https' : 'http'}://${shownHost}:${port}${ENDPOINT_PATH}`,
 )
 if (config.online && signingKeys) {
   app.log.info({ clientIds: config.online.clientIds }, 'CRM Online: Authenticate answers for these client ids')

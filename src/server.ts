@@ -27,6 +27,8 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger']
   /** CRM Online's Authenticate handshake; unset, it answers that it is not configured. */
   online?: OnlineAuthenticator
+  /** Serve HTTPS with this PEM certificate chain and key (src/tls.ts serves renewals). */
+  https?: { cert: string | Buffer; key: string | Buffer }
 }
 
 /**
@@ -42,7 +44,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     trustProxy: options.trustProxy ?? false,
     // IIS-hosted WCF endpoints match paths case-insensitively; clients copy URLs in any case.
     routerOptions: { caseSensitive: false },
-  })
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance
   const wsdl = await readFile(path.join(PROJECT_ROOT, ErpConnectorWS.wsdlFile), 'utf8')
   const host = createConnectorHost({ connectors: options.connectors, store: options.store })
   await app.register(soapPlugin, {
