@@ -176,7 +176,7 @@ function readRequest(header: XmlElement | undefined, payload: XmlElement | undef
   const inHeader = named(header, 'SignedToken')
   const bodyIsKnown = payload === undefined || payload.name === 'Authenticate' || payload.name === 'AuthenticationRequest'
   const found = inBody ?? (bodyIsKnown ? inHeader : undefined)
-  if (found) return { token: found.text, shape: { form, ns, memberNs: inBody ? found.ns : form === 'wrapped' ? ns : ns, recognised: true } }
+  if (found) return { token: found.text, shape: { form, ns, memberNs: inBody ? found.ns : ns, recognised: true } }
   // Not a shape this server knows: any SignedToken anywhere will do, and the answer follows the body's element.
   const anywhere = findByName(header, 'SignedToken') ?? findByName(payload, 'SignedToken')
   return { token: anywhere?.text, shape: { form, ns, memberNs: anywhere?.ns ?? ns, recognised: false } }
