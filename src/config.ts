@@ -3,6 +3,8 @@
  * with what to write instead.
  */
 import { parseSecretKey, SecretKeyError } from './connections/secrets.js'
+import { loadOnlineConfig, type OnlineConfig } from './online/settings.js'
+import { loadTlsConfig, type TlsConfig } from './tls.js'
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_DEPTH } from './soap/plugin.js'
 
 export interface AppConfig {
@@ -18,6 +20,10 @@ export interface AppConfig {
   secretKey: Buffer | undefined
   /** Port on 127.0.0.1 where the embedded database answers psql; unset: not exposed. */
   embeddedDbPort: number | undefined
+  /** CRM Online's Authenticate (SUPEROFFICE_*); unset: not configured. */
+  online: OnlineConfig | undefined
+  /** HTTPS (TLS_CERT_FILE, TLS_KEY_FILE); unset: plain HTTP. */
+  tls: TlsConfig | undefined
 }
 
 export class ConfigError extends Error {
@@ -85,6 +91,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     }
   }
 
+  const online = loadOnlineConfig(env, problems)
+  const tls = loadTlsConfig(env, problems)
+
   if (problems.length > 0) throw new ConfigError(problems)
-  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKey, embeddedDbPort }
+  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKey, embeddedDbPort, online, tls }
 }

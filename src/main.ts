@@ -10,7 +10,10 @@ import { openConfiguredDatabase } from './connections/from-config.js'
 import { SecretBox } from './connections/secrets.js'
 import { SqlConnectionStore } from './connections/sql-store.js'
 import { shippedConnectors } from './connectors/registry.js'
+import { OnlineAuthenticator } from './online/authenticate.js'
+import { SigningKeys } from './online/signing-keys.js'
 import { buildServer, ENDPOINT_PATH } from './server.js'
+import { readTlsFiles, watchCertificate } from './tls.js'
 
 let config: AppConfig
 try {
@@ -34,6 +37,7 @@ try {
   process.exit(1)
 }
 const store = new SqlConnectionStore(database, { secrets: config.secretKey && new SecretBox(config.secretKey) })
+const signingKeys = config.online && new SigningKeys(config.online.keySources)
 
 app = await buildServer({
   connectors: shippedConnectors({ dataDir: config.dataDir }),
@@ -42,6 +46,8 @@ app = await buildServer({
   maxDepth: config.maxDepth,
   trustProxy: config.trustProxy,
   logger: { level: config.logLevel },
+  ...(config.tls ? { https: readTlsFiles(config.tls) } : {}),
+  online: new OnlineAuthenticator(config.online && signingKeys && { ...config.online, keys: signingKeys }),
 })
 if (!config.secretKey) {
   app.log.warn('CONNECTION_SECRET_KEY is not set: Password values of connections are stored as received. See README, "Secrets at rest".')
@@ -79,10 +85,21 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 await app.listen({ port: config.port, host: config.host })
+if (config.tls) {
+  const certificates = watchCertificate(app.server as unknown as { setSecureContext(options: object): void }, config.tls, app.log)
+  process.on('SIGHUP', () => certificates.reload('SIGHUP'))
+}
 const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host
 const address = app.server.address()
 const port = typeof address === 'object' && address ? address.port : config.port
 app.log.info(
   { database: database.backend, location: database.location },
-  `IErpConnectorWS ready: give SuperOffice http://${shownHost}:${port}${ENDPOINT_PATH}`,
+  `IErpConnectorWS ready: give SuperOffice ${config.tls ? 'https' : 'http'}://${shownHost}:${port}${ENDPOINT_PATH}`,
 )
+if (config.online && signingKeys) {
+  app.log.info({ clientIds: config.online.clientIds }, 'CRM Online: Authenticate answers for these client ids')
+  // Fetched now, as SuperOffice's sample does, so that the first Authenticate does not wait for them.
+  void signingKeys.warmUp().then((problems) => {
+    for (const problem of problems) app.log.warn(`CRM Online: ${problem}`)
+  })
+}

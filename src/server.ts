@@ -9,6 +9,7 @@ import { ErpConnectorWS } from '../generated/service.js'
 import type { ConnectionStore } from './connections/store.js'
 import type { ErpConnector } from './connector/connector.js'
 import { createConnectorHost } from './connector/host.js'
+import { authenticateRoute, OnlineAuthenticator } from './online/authenticate.js'
 import { soapPlugin } from './soap/plugin.js'
 
 export const ENDPOINT_PATH = '/ErpConnectorWS.svc'
@@ -24,6 +25,10 @@ export interface ServerOptions {
   /** Honour X-Forwarded-Proto/-Host (and -For) from a reverse proxy. */
   trustProxy?: boolean
   logger?: FastifyServerOptions['logger']
+  /** CRM Online's Authenticate handshake; unset, it answers that it is not configured. */
+  online?: OnlineAuthenticator
+  /** Serve HTTPS with this PEM certificate chain and key (src/tls.ts serves renewals). */
+  https?: { cert: string | Buffer; key: string | Buffer }
 }
 
 /**
@@ -39,7 +44,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     trustProxy: options.trustProxy ?? false,
     // IIS-hosted WCF endpoints match paths case-insensitively; clients copy URLs in any case.
     routerOptions: { caseSensitive: false },
-  })
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance
   const wsdl = await readFile(path.join(PROJECT_ROOT, ErpConnectorWS.wsdlFile), 'utf8')
   const host = createConnectorHost({ connectors: options.connectors, store: options.store })
   await app.register(soapPlugin, {
@@ -47,6 +53,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     service: ErpConnectorWS,
     wsdl,
     ...host,
+    otherAction: authenticateRoute(options.online ?? new OnlineAuthenticator(undefined)),
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
     ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
   })

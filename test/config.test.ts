@@ -52,3 +52,67 @@ t.test('every bad value is named, with what to write instead', async (t) => {
   })()
   t.equal(error?.problems.length, 3, 'all problems at once')
 })
+
+t.test('CRM Online settings: both key formats, every key source, and clear refusals', async (t) => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const path = await import('node:path')
+  const { createSign, createVerify } = await import('node:crypto')
+  const { rsaKeyPair, toRsaXml } = await import('./helpers/online.js')
+  const { createTestCa } = await import('./helpers/tls.js')
+  const dir = mkdtempSync(path.join(tmpdir(), 'erp-online-config-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = (name: string, text: string) => {
+    writeFileSync(path.join(dir, name), text)
+    return path.join(dir, name)
+  }
+  const app = rsaKeyPair()
+  const xml = file('app.xml', toRsaXml(app.privateKey))
+  const pem = file('app.pem', app.privateKey.export({ format: 'pem', type: 'pkcs1' }) as string)
+  const pkcs8 = file('app.p8', app.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string)
+  const signed = createSign('RSA-SHA256').update('ABC.202612011200').sign(app.privateKey)
+  for (const keyFile of [xml, pem, pkcs8]) {
+    const online = loadConfig({ SUPEROFFICE_CLIENT_ID: 'dev-id, prod-id', SUPEROFFICE_PRIVATE_KEY: keyFile }).online
+    t.same(online?.clientIds, ['dev-id', 'prod-id'], `${path.basename(keyFile)}: client ids`)
+    t.same(online?.keySources, [{ kind: 'url', url: 'https://online.superoffice.com/login/.well-known/openid-configuration' }], 'production keys by default')
+    const signature = createSign('RSA-SHA256').update('ABC.202612011200').sign(online!.privateKey)
+    t.ok(createVerify('RSA-SHA256').update('ABC.202612011200').verify(app.publicKey, signature), `${path.basename(keyFile)}: the loaded key signs for the app public key`)
+    t.same(signature, signed, `${path.basename(keyFile)}: the same key as generated`)
+  }
+  t.equal(loadConfig({}).online, undefined, 'unset: not configured')
+
+  const jwks = file('jwks.json', JSON.stringify({ keys: [{ ...rsaKeyPair().publicKey.export({ format: 'jwk' }), kid: 'k1', use: 'sig' }] }))
+  const ca = createTestCa()
+  t.teardown(() => ca.remove())
+  const certificate = file('SuperOfficeFederatedLogin.crt', ca.cert)
+  const sources = loadConfig({ SUPEROFFICE_CLIENT_ID: 'id', SUPEROFFICE_PRIVATE_KEY: xml, SUPEROFFICE_JWKS: `sod, STAGE,online,https://keys.example.com/jwks,${jwks},${certificate}` }).online!.keySources
+  t.same(
+    sources.map((s) => (s.kind === 'url' ? s.url : `${path.basename(s.path)}: ${s.keys.length} key(s)${s.keys[0]?.kid ? ` kid ${s.keys[0].kid}` : ''}`)),
+    [
+      'https://sod.superoffice.com/login/.well-known/openid-configuration',
+      'https://qaonline.superoffice.com/login/.well-known/openid-configuration',
+      'https://online.superoffice.com/login/.well-known/openid-configuration',
+      'https://keys.example.com/jwks',
+      'jwks.json: 1 key(s) kid k1',
+      'SuperOfficeFederatedLogin.crt: 1 key(s)',
+    ],
+  )
+
+  const publicOnly = file('public.xml', toRsaXml(app.privateKey).replace(/<(P|Q|DP|DQ|InverseQ|D)>[^<]*<\/\1>/g, ''))
+  const rows: Array<[Record<string, string>, RegExp]> = [
+    [{ SUPEROFFICE_CLIENT_ID: 'id' }, /SUPEROFFICE_PRIVATE_KEY is not set: give the path/],
+    [{ SUPEROFFICE_PRIVATE_KEY: xml }, /SUPEROFFICE_CLIENT_ID is not set/],
+    [{ SUPEROFFICE_JWKS: 'sod' }, /SUPEROFFICE_JWKS is set but SUPEROFFICE_CLIENT_ID and SUPEROFFICE_PRIVATE_KEY are not/],
+    [{ SUPEROFFICE_CLIENT_ID: 'id;other', SUPEROFFICE_PRIVATE_KEY: xml }, /SUPEROFFICE_CLIENT_ID="id;other" is not valid/],
+    [{ SUPEROFFICE_CLIENT_ID: 'id', SUPEROFFICE_PRIVATE_KEY: path.join(dir, 'missing.xml') }, /SUPEROFFICE_PRIVATE_KEY=".*missing.xml" is not usable: there is no such file/],
+    [{ SUPEROFFICE_CLIENT_ID: 'id', SUPEROFFICE_PRIVATE_KEY: jwks }, /is not usable: it holds neither <RSAKeyValue> XML/],
+    [{ SUPEROFFICE_CLIENT_ID: 'id', SUPEROFFICE_PRIVATE_KEY: publicOnly }, /is not usable: it holds a public key/],
+    [{ SUPEROFFICE_CLIENT_ID: 'id', SUPEROFFICE_PRIVATE_KEY: file('bad.xml', '<RSAKeyValue><Modulus>!!</Modulus></RSAKeyValue>') }, /<Modulus> is not base64/],
+    [{ SUPEROFFICE_CLIENT_ID: 'id', SUPEROFFICE_PRIVATE_KEY: xml, SUPEROFFICE_JWKS: 'http://keys.example.com/jwks' }, /is not https/],
+    [{ SUPEROFFICE_CLIENT_ID: 'id', SUPEROFFICE_PRIVATE_KEY: xml, SUPEROFFICE_JWKS: 'production' }, /"production" is not sod, stage, online or an https URL, and as a file it is not usable: there is no such file/],
+    [{ SUPEROFFICE_CLIENT_ID: 'id', SUPEROFFICE_PRIVATE_KEY: xml, SUPEROFFICE_JWKS: xml }, /as a file it is not usable: it is neither a JWKS/],
+  ]
+  for (const [env, message] of rows) {
+    t.throws(() => loadConfig(env), message, JSON.stringify(env).replaceAll(dir, '…'))
+  }
+})

@@ -11,6 +11,7 @@ import { EMPTY_GUID } from '../connector/guid.js'
 import { parseEncoded } from '../encoding/values.js'
 import { checkWire, ENCODING_EXAMPLES, encodedAsTyped } from './checks.js'
 import { KitClient } from './client.js'
+import { onlineFlow, type OnlineKitOptions } from './online.js'
 import { Report } from './report.js'
 
 export interface KitOptions {
@@ -23,6 +24,8 @@ export interface KitOptions {
   traceDir?: string | undefined
   timeoutMs: number
   print: (line: string) => void
+  /** Play CRM Online's authorization service first (Authenticate); unset, that flow is left out. */
+  online?: OnlineKitOptions | undefined
 }
 
 type Response<K extends ErpConnectorWSOperationName> = ErpConnectorWSOperations[K]['response']
@@ -39,6 +42,7 @@ export async function runConformance(options: KitOptions): Promise<Report> {
   const report = new Report(options.print)
   const client = new KitClient(options.url, { traceDir: options.traceDir, timeoutMs: options.timeoutMs })
   try {
+    if (options.online) await onlineFlow(report, options.url, options.online, options.timeoutMs)
     await flows(report, client, options)
   } finally {
     client.close()

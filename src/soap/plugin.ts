@@ -41,6 +41,11 @@ export interface SoapPluginOptions<Ops extends { [K in keyof Ops]: { request: un
   errorResponse?: <K extends keyof Ops>(operation: K, error: unknown, log: FastifyBaseLogger) => Ops[K]['response'] | undefined
   /** Extra fields for the one log line written per call (e.g. a connection id and the outcome). */
   logFields?: (operation: string, request: unknown, response: unknown) => Record<string, unknown>
+  /**
+   * Sees first each POST whose SOAPAction is none of the service's (another contract served on the same address):
+   * answers it and returns a promise, or returns undefined to leave it to the plugin.
+   */
+  otherAction?: (action: string, body: Buffer, request: FastifyRequest, reply: FastifyReply) => Promise<void> | undefined
   /** Largest request body accepted, in bytes. */
   bodyLimit?: number
   /** Deepest element nesting accepted in a request. */
@@ -106,6 +111,12 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
     const started = process.hrtime.bigint()
     const raw = request.body instanceof RawBody ? request.body : new RawBody(Buffer.alloc(0), request.headers['content-type'])
     checkContentType(raw.contentType)
+    if (options.otherAction) {
+      const header = request.headers.soapaction
+      const action = unquote(Array.isArray(header) ? header[0] : header)
+      const other = byAction.has(action) ? undefined : options.otherAction(action, raw.bytes, request, reply)
+      if (other) return other
+    }
     let op: AnyOperation | undefined
     let input: unknown
     try {
