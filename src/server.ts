@@ -14,6 +14,18 @@ import { soapPlugin } from './soap/plugin.js'
 export const ENDPOINT_PATH = '/ErpConnectorWS.svc'
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
+/** How long a client may take, in milliseconds, before the server closes its connection. */
+export interface Timeouts {
+  /** To send a request's headers. */
+  headersTimeoutMs: number
+  /** To send a whole request, headers and body. */
+  requestTimeoutMs: number
+  /** To start its next request on a kept-alive connection. */
+  idleTimeoutMs: number
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, idleTimeoutMs: 30_000 }
+
 export interface ServerOptions {
   connectors: readonly ErpConnector[]
   store: ConnectionStore
@@ -23,6 +35,7 @@ export interface ServerOptions {
   maxDepth?: number
   /** Honour X-Forwarded-Proto/-Host (and -For) from a reverse proxy. */
   trustProxy?: boolean
+  timeouts?: Partial<Timeouts>
   logger?: FastifyServerOptions['logger']
 }
 
@@ -32,7 +45,17 @@ export interface ServerOptions {
  * await app.listen({ port: 8080 })
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts }
   const app = Fastify({
+    // Slow or stalled clients must not hold connections: Node checks the headers and request deadlines of open
+    // connections every connectionsCheckingInterval.
+    requestTimeout: timeouts.requestTimeoutMs,
+    keepAliveTimeout: timeouts.idleTimeoutMs,
+    http: {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(timeouts.headersTimeoutMs / 4))),
+    },
     logger: options.logger ?? false,
     // One log line per SOAP call is written by the plugin, with the operation and outcome.
     logController: new LogController({ disableRequestLogging: true }),

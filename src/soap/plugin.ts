@@ -15,6 +15,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import { SoapReadError } from './codec.js'
 import * as errors from './errors.js'
 import type { SoapOperation, SoapServiceDescription } from './service.js'
+import { contentEncoding, decodedBody, discardRestOfBody } from './transport.js'
 import { escapeAttribute, escapeText, markup, writeXmlLent, type LentBytes } from './writer.js'
 import { XmlCursor, XmlReadError, xmlSafe } from './xml.js'
 
@@ -88,8 +89,25 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
     done(null, new RawBody(body as Buffer, request.headers['content-type']))
   })
+  // A compressed body is decoded before the limit is applied, so that the limit holds for the decoded bytes.
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    if (request.method !== 'POST' || request.headers['content-encoding'] === undefined) return done(null, payload)
+    let encoding: ReturnType<typeof contentEncoding>
+    try {
+      encoding = contentEncoding(request.headers['content-encoding'])
+    } catch (error) {
+      return done(error as Error)
+    }
+    done(null, encoding === 'identity' ? payload : decodedBody(payload, encoding, bodyLimit))
+  })
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    if (!request.raw.complete) {
+      // Refused before its body was read: read the rest and throw it away (bounded) instead of closing, as a client
+      // that writes its whole request before it reads would otherwise lose the answer to a reset.
+      reply.removeHeader('connection')
+      discardRestOfBody(request.raw, bodyLimit)
+    }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendFault(reply, new errors.BodyTooLarge(bodyLimit))
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return sendFault(reply, new errors.UnsupportedContentType(request.headers['content-type'] || '(none)'))
@@ -371,5 +389,6 @@ function sendFault(reply: FastifyReply, error: Error & { code?: string }): Fasti
     `<faultcode>${faultcode}</faultcode><faultstring xml:lang="en-US">${escapeText(xmlSafe(message))}</faultstring>` +
     `</s:Fault></s:Body></s:Envelope>`
   reply.log.info({ faultcode, code: error.code }, `SOAP fault: ${message}`)
-  return reply.code(500).header('content-type', CONTENT_TYPE).send(body)
+  const status = error.code?.startsWith('SOAP_') ? ((error as { statusCode?: number }).statusCode ?? 500) : 500
+  return reply.code(status).header('content-type', CONTENT_TYPE).send(body)
 }
