@@ -6,10 +6,12 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { ErpConnectorWS } from '../generated/service.js'
+import { createAccessGuard } from './access.js'
 import type { ConnectionStore } from './connections/store.js'
 import type { ErpConnector } from './connector/connector.js'
 import { createConnectorHost } from './connector/host.js'
-import { soapPlugin } from './soap/plugin.js'
+import { DEFAULT_BODY_LIMIT, soapPlugin } from './soap/plugin.js'
+import { discardRestOfBody } from './soap/transport.js'
 
 export const ENDPOINT_PATH = '/ErpConnectorWS.svc'
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -36,6 +38,8 @@ export interface ServerOptions {
   /** Honour X-Forwarded-Proto/-Host (and -For) from a reverse proxy. */
   trustProxy?: boolean
   timeouts?: Partial<Timeouts>
+  /** When given, the endpoint is /<token>/ErpConnectorWS.svc for any one of them, and nothing else answers there. */
+  accessTokens?: readonly string[]
   logger?: FastifyServerOptions['logger']
 }
 
@@ -65,13 +69,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   })
   const wsdl = await readFile(path.join(PROJECT_ROOT, ErpConnectorWS.wsdlFile), 'utf8')
   const host = createConnectorHost({ connectors: options.connectors, store: options.store })
-  await app.register(soapPlugin, {
-    path: ENDPOINT_PATH,
-    service: ErpConnectorWS,
-    wsdl,
-    ...host,
-    ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
-    ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
+  const tokens = options.accessTokens ?? []
+  await app.register(async (scope) => {
+    if (tokens.length > 0) {
+      const guard = createAccessGuard(tokens, {
+        onRefused: (request) => discardRestOfBody(request.raw, options.bodyLimit ?? DEFAULT_BODY_LIMIT),
+      })
+      scope.addHook('onRequest', guard.check)
+      // Without its token, the endpoint's own path is refused (and counted) like a wrong token.
+      scope.route({ method: ['GET', 'POST'], url: ENDPOINT_PATH, handler: async (_request, reply) => reply.code(404).send() })
+    }
+    await scope.register(soapPlugin, {
+      path: tokens.length > 0 ? `/:accessToken${ENDPOINT_PATH}` : ENDPOINT_PATH,
+      service: ErpConnectorWS,
+      wsdl,
+      ...host,
+      ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
+      ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
+    })
   })
   // Open to anyone, so it says only whether the server can serve; what is wrong goes to the log.
   app.get('/healthz', async (request, reply) => {

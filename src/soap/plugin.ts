@@ -157,14 +157,14 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
 
   app.get(options.path, async (request, reply) => {
     const query = Object.keys(request.query as Record<string, unknown>).map((k) => k.toLowerCase())
-    const address = requestAddress(request, options.path)
+    const address = requestAddress(request)
     if (query.includes('wsdl') || query.includes('singlewsdl')) {
       const wsdl = options.wsdl.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${escapeAttribute(address)}$2`)
       return reply.header('content-type', CONTENT_TYPE).send(wsdl)
     }
     return reply
       .header('content-type', 'text/plain; charset=utf-8')
-      .send(`This is a SOAP 1.1 endpoint. Its WSDL is at ${address}?wsdl\n`)
+      .send(`This is a SOAP 1.1 endpoint. Its WSDL is at ${address}${address.includes('?') ? '&' : '?'}wsdl\n`)
   })
 
   function answer(request: FastifyRequest, reply: FastifyReply, op: AnyOperation, input: unknown, response: unknown, started: bigint): void {
@@ -368,11 +368,18 @@ function readPayload<T>(
   }
 }
 
-/** The address the client used, from Host (or X-Forwarded-Host/-Proto when Fastify's trustProxy is on). */
-function requestAddress(request: FastifyRequest, path: string): string {
+/**
+ * The address the client used: from Host (or X-Forwarded-Host/-Proto when Fastify's trustProxy is on), the path as
+ * requested (it may hold an access token), and the query without ?wsdl (it may pick a connector).
+ */
+function requestAddress(request: FastifyRequest): string {
   const host = /^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/.test(request.host) ? request.host : 'localhost'
   const protocol = request.protocol === 'https' ? 'https' : 'http'
-  return `${protocol}://${host}${path}`
+  const split = request.url.indexOf('?')
+  const path = split < 0 ? request.url : request.url.slice(0, split)
+  const query = split < 0 ? '' : request.url.slice(split + 1)
+  const kept = query.split('&').filter((part) => part !== '' && !/^(wsdl|singlewsdl)(=|$)/i.test(part))
+  return `${protocol}://${host}${path}${kept.length > 0 ? `?${kept.join('&')}` : ''}`
 }
 
 function internal(request: FastifyRequest, error: unknown): Error {
