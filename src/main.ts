@@ -41,6 +41,8 @@ app = await buildServer({
   bodyLimit: config.bodyLimit,
   maxDepth: config.maxDepth,
   trustProxy: config.trustProxy,
+  timeouts: config.timeouts,
+  accessTokens: config.accessTokens,
   logger: { level: config.logLevel },
 })
 if (!config.secretKey) {
@@ -84,5 +86,6 @@ const address = app.server.address()
 const port = typeof address === 'object' && address ? address.port : config.port
 app.log.info(
   { database: database.backend, location: database.location },
-  `IErpConnectorWS ready: give SuperOffice http://${shownHost}:${port}${ENDPOINT_PATH}`,
+  // The token is not logged: the operator has it in ACCESS_TOKENS.
+  `IErpConnectorWS ready: give SuperOffice http://${shownHost}:${port}${config.accessTokens.length > 0 ? '/<ACCESS_TOKEN>' : ''}${ENDPOINT_PATH}`,
 )
