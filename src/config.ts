@@ -2,9 +2,11 @@
  * Server configuration from the environment, checked once at start: every bad value is reported together, each
  * with what to write instead.
  */
+import { tokenProblem } from './access.js'
 import { parseSecretKey, SecretKeyError } from './connections/secrets.js'
 import { loadOnlineConfig, type OnlineConfig } from './online/settings.js'
 import { loadTlsConfig, type TlsConfig } from './tls.js'
+import { DEFAULT_TIMEOUTS, type Timeouts } from './server.js'
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_DEPTH } from './soap/plugin.js'
 
 export interface AppConfig {
@@ -24,6 +26,9 @@ export interface AppConfig {
   online: OnlineConfig | undefined
   /** HTTPS (TLS_CERT_FILE, TLS_KEY_FILE); unset: plain HTTP. */
   tls: TlsConfig | undefined
+  timeouts: Timeouts
+  /** Empty: the endpoint is open to anyone who reaches the port. */
+  accessTokens: string[]
 }
 
 export class ConfigError extends Error {
@@ -94,6 +99,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const online = loadOnlineConfig(env, problems)
   const tls = loadTlsConfig(env, problems)
 
+  const milliseconds = (name: string, fallback: number) => integer(name, fallback, 100, 3_600_000, 'use a time in milliseconds from 100 to 3600000')!
+  const timeouts: Timeouts = {
+    headersTimeoutMs: milliseconds('HEADERS_TIMEOUT_MS', DEFAULT_TIMEOUTS.headersTimeoutMs),
+    requestTimeoutMs: milliseconds('REQUEST_TIMEOUT_MS', DEFAULT_TIMEOUTS.requestTimeoutMs),
+    idleTimeoutMs: milliseconds('IDLE_TIMEOUT_MS', DEFAULT_TIMEOUTS.idleTimeoutMs),
+  }
+  if (timeouts.headersTimeoutMs > timeouts.requestTimeoutMs) {
+    problems.push(`HEADERS_TIMEOUT_MS (${timeouts.headersTimeoutMs}) is longer than REQUEST_TIMEOUT_MS (${timeouts.requestTimeoutMs}), which includes the headers: lower it, or raise REQUEST_TIMEOUT_MS`)
+  }
+
+  const accessTokens = (env.ACCESS_TOKENS ?? '').split(',').map((token) => token.trim()).filter((token) => token !== '')
+  accessTokens.forEach((token, index) => {
+    // The token itself is never repeated: the message may end up in a log.
+    const problem = tokenProblem(token)
+    if (problem) problems.push(`ACCESS_TOKENS is not valid: token ${index + 1} ${problem}`)
+  })
+
   if (problems.length > 0) throw new ConfigError(problems)
-  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKey, embeddedDbPort, online, tls }
+  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKey, embeddedDbPort, timeouts, accessTokens, online, tls }
 }

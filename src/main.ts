@@ -45,6 +45,8 @@ app = await buildServer({
   bodyLimit: config.bodyLimit,
   maxDepth: config.maxDepth,
   trustProxy: config.trustProxy,
+  timeouts: config.timeouts,
+  accessTokens: config.accessTokens,
   logger: { level: config.logLevel },
   ...(config.tls ? { https: readTlsFiles(config.tls) } : {}),
   online: new OnlineAuthenticator(config.online && signingKeys && { ...config.online, keys: signingKeys }),
@@ -94,7 +96,8 @@ const address = app.server.address()
 const port = typeof address === 'object' && address ? address.port : config.port
 app.log.info(
   { database: database.backend, location: database.location },
-  `IErpConnectorWS ready: give SuperOffice ${config.tls ? 'https' : 'http'}://${shownHost}:${port}${ENDPOINT_PATH}`,
+  // The token is not logged: the operator has it in ACCESS_TOKENS.
+  `IErpConnectorWS ready: give SuperOffice ${config.tls ? 'https' : 'http'}://${shownHost}:${port}${config.accessTokens.length > 0 ? '/<ACCESS_TOKEN>' : ''}${ENDPOINT_PATH}`,
 )
 if (config.online && signingKeys) {
   app.log.info({ clientIds: config.online.clientIds }, 'CRM Online: Authenticate answers for these client ids')

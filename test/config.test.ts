@@ -9,6 +9,29 @@ t.test('defaults', async (t) => {
     { port: 8080, host: '127.0.0.1', databaseUrl: undefined, dataDir: './data', trustProxy: false, secretKey: undefined },
   )
   t.equal(config.bodyLimit, 4 * 1024 * 1024)
+  t.same(config.timeouts, { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, idleTimeoutMs: 30_000 })
+  t.same(config.accessTokens, [], 'no access tokens: the endpoint is open')
+})
+
+t.test('timeouts and access tokens', async (t) => {
+  const tokens = ['0123456789abcdef0123456789abcdef0123456789abcdef', 'Zx8_-Qp3.Lm~Rt7Wv2Ny5Bc4Df6Gh9Jk']
+  const config = loadConfig({ HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '120000', IDLE_TIMEOUT_MS: '65000', ACCESS_TOKENS: ` ${tokens[0]} ,${tokens[1]},` })
+  t.same(config.timeouts, { headersTimeoutMs: 5000, requestTimeoutMs: 120_000, idleTimeoutMs: 65_000 })
+  t.same(config.accessTokens, tokens, 'several tokens, comma-separated, spaces trimmed')
+  const weak = 'abababababababababababababababababababab'
+  try {
+    loadConfig({ ACCESS_TOKENS: `${tokens[0]},short-secret,${weak},${'x'.repeat(40)}/y`, HEADERS_TIMEOUT_MS: '9000', REQUEST_TIMEOUT_MS: '8000', IDLE_TIMEOUT_MS: '5s' })
+    t.fail('accepted')
+  } catch (error) {
+    const message = (error as ConfigError).message
+    t.match(message, /ACCESS_TOKENS is not valid: token 2 is 12 characters long; use at least 32: make one with: openssl rand -hex 32/)
+    t.match(message, /token 3 is too easy to guess/)
+    t.match(message, /token 4 has characters other than letters, digits/)
+    t.notMatch(message, /token 1/, 'a good token passes')
+    t.notMatch(message, /short-secret|abab/, 'the tokens are not repeated')
+    t.match(message, /HEADERS_TIMEOUT_MS \(9000\) is longer than REQUEST_TIMEOUT_MS \(8000\)/)
+    t.match(message, /IDLE_TIMEOUT_MS="5s" is not valid: use a time in milliseconds/)
+  }
 })
 
 t.test('values that are accepted', async (t) => {

@@ -1,7 +1,7 @@
 // `npm start` as a person runs it: embedded database, one log line per call, the README's psql command, graceful
 // stop on SIGTERM, the connection still there after a restart, and a clear refusal of bad configuration.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
@@ -11,7 +11,7 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { PROJECT_ROOT } from '../src/server.js'
 import { body } from './helpers/erp.js'
-import { call, child, TNS } from './helpers/soap.js'
+import { action, call, child, post, TNS } from './helpers/soap.js'
 
 const TSX = path.join(PROJECT_ROOT, 'node_modules/.bin/tsx')
 const dataDir = mkdtempSync(path.join(tmpdir(), 'erp-main-'))
@@ -83,10 +83,16 @@ t.test('first start: save an Excel connection, read it with the README psql comm
   t.equal(await stop(running), 0, 'SIGTERM: exits 0 after finishing')
 })
 
-t.test('after a restart the connection is still known', async (t) => {
-  const running = await start({})
+t.test('after a restart the connection is still known; with ACCESS_TOKENS, only under the token, which is never logged', async (t) => {
+  const token = randomBytes(32).toString('hex')
+  const running = await start({ ACCESS_TOKENS: `${randomBytes(32).toString('hex')},${token}` })
   t.teardown(() => stop(running))
-  t.equal(child(await call(running.endpoint, 'WSTestConnection', testConnection), 'State').text, 'Ok')
+  t.match(running.endpoint, /\/<ACCESS_TOKEN>\/ErpConnectorWS\.svc$/, 'the ready line shows where the token goes')
+  const withToken = running.endpoint.replace('<ACCESS_TOKEN>', token)
+  t.equal(child(await call(withToken, 'WSTestConnection', testConnection), 'State').text, 'Ok')
+  const without = await post(running.endpoint.replace('/<ACCESS_TOKEN>', ''), testConnection, { soapaction: action('WSTestConnection') })
+  t.equal(without.status, 404)
+  t.notOk(JSON.stringify(running.lines).includes(token), 'the token is not in the log')
 })
 
 t.test('a database that cannot be reached at start: one clear line and exit code 1', async (t) => {
@@ -98,7 +104,8 @@ t.test('a database that cannot be reached at start: one clear line and exit code
 })
 
 t.test('bad configuration: a clear message and exit code 2', async (t) => {
-  const result = await promisify(execFile)(TSX, ['src/main.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, PORT: 'http', DATABASE_URL: 'mysql://x' } }).catch((e: { code: number; stderr: string }) => e)
+  const result = await promisify(execFile)(TSX, ['src/main.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, PORT: 'http', DATABASE_URL: 'mysql://x', ACCESS_TOKENS: 'letmein' } }).catch((e: { code: number; stderr: string }) => e)
   t.equal((result as { code: number }).code, 2)
-  t.match((result as { stderr: string }).stderr, /PORT="http" is not valid[\s\S]*DATABASE_URL is not valid/)
+  t.match((result as { stderr: string }).stderr, /PORT="http" is not valid[\s\S]*DATABASE_URL is not valid[\s\S]*ACCESS_TOKENS is not valid: token 1 is 7 characters long/)
+  t.notMatch((result as { stderr: string }).stderr, /letmein/, 'the token is not repeated')
 })

@@ -1,7 +1,7 @@
 /**
  * Every SOAP fault the runtime can answer with, declared once: a stable code, the SOAP 1.1 faultcode, and a
- * faultstring that tells the caller what to change. HTTP status is 500 for all of them, as SOAP 1.1 (section 6.2)
- * and WCF require.
+ * faultstring that tells the caller what to change. HTTP status is 500, as SOAP 1.1 (section 6.2) and WCF require,
+ * except for refusals of the HTTP body itself (too large, an encoding not decoded), which HTTP has statuses for.
  */
 import createError from '@fastify/error'
 
@@ -14,9 +14,9 @@ export type FaultCode = 's:Client' | 's:Server' | 's:VersionMismatch' | 's:MustU
 
 const declared: Array<[string, FaultCode]> = []
 
-function fault(code: string, faultcode: FaultCode, message: string) {
+function fault(code: string, faultcode: FaultCode, message: string, status = 500) {
   declared.push([code, faultcode])
-  return createError(code, message, 500)
+  return createError(code, message, status)
 }
 
 export const MalformedXml = fault('SOAP_MALFORMED_XML', 's:Client', 'The request is not well-formed XML. %s')
@@ -54,6 +54,13 @@ export const BodyTooLarge = fault(
   'SOAP_BODY_TOO_LARGE',
   's:Client',
   'The request body is larger than the limit of %d bytes. Send fewer items per call, or raise the limit (BODY_LIMIT).',
+  413,
+)
+export const UnsupportedContentEncoding = fault(
+  'SOAP_UNSUPPORTED_CONTENT_ENCODING',
+  's:Client',
+  'Content-Encoding "%s" is not supported. Send the body uncompressed, or compressed with gzip or deflate.',
+  415,
 )
 export const ActionNotSupported = fault(
   'SOAP_ACTION_NOT_SUPPORTED',

@@ -15,6 +15,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import { SoapReadError } from './codec.js'
 import * as errors from './errors.js'
 import type { SoapOperation, SoapServiceDescription } from './service.js'
+import { contentEncoding, decodedBody, discardRestOfBody } from './transport.js'
 import { escapeAttribute, escapeText, markup, writeXmlLent, type LentBytes } from './writer.js'
 import { XmlCursor, XmlReadError, xmlSafe } from './xml.js'
 
@@ -93,8 +94,25 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (request, body, done) => {
     done(null, new RawBody(body as Buffer, request.headers['content-type']))
   })
+  // A compressed body is decoded before the limit is applied, so that the limit holds for the decoded bytes.
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    if (request.method !== 'POST' || request.headers['content-encoding'] === undefined) return done(null, payload)
+    let encoding: ReturnType<typeof contentEncoding>
+    try {
+      encoding = contentEncoding(request.headers['content-encoding'])
+    } catch (error) {
+      return done(error as Error)
+    }
+    done(null, encoding === 'identity' ? payload : decodedBody(payload, encoding, bodyLimit))
+  })
 
   app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    if (!request.raw.complete) {
+      // Refused before its body was read: read the rest and throw it away (bounded) instead of closing, as a client
+      // that writes its whole request before it reads would otherwise lose the answer to a reset.
+      reply.removeHeader('connection')
+      discardRestOfBody(request.raw, bodyLimit)
+    }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendFault(reply, new errors.BodyTooLarge(bodyLimit))
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return sendFault(reply, new errors.UnsupportedContentType(request.headers['content-type'] || '(none)'))
@@ -150,14 +168,14 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
 
   app.get(options.path, async (request, reply) => {
     const query = Object.keys(request.query as Record<string, unknown>).map((k) => k.toLowerCase())
-    const address = requestAddress(request, options.path)
+    const address = requestAddress(request)
     if (query.includes('wsdl') || query.includes('singlewsdl')) {
       const wsdl = options.wsdl.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${escapeAttribute(address)}$2`)
       return reply.header('content-type', CONTENT_TYPE).send(wsdl)
     }
     return reply
       .header('content-type', 'text/plain; charset=utf-8')
-      .send(`This is a SOAP 1.1 endpoint. Its WSDL is at ${address}?wsdl\n`)
+      .send(`This is a SOAP 1.1 endpoint. Its WSDL is at ${address}${address.includes('?') ? '&' : '?'}wsdl\n`)
   })
 
   function answer(request: FastifyRequest, reply: FastifyReply, op: AnyOperation, input: unknown, response: unknown, started: bigint): void {
@@ -361,11 +379,18 @@ function readPayload<T>(
   }
 }
 
-/** The address the client used, from Host (or X-Forwarded-Host/-Proto when Fastify's trustProxy is on). */
-function requestAddress(request: FastifyRequest, path: string): string {
+/**
+ * The address the client used: from Host (or X-Forwarded-Host/-Proto when Fastify's trustProxy is on), the path as
+ * requested (it may hold an access token), and the query without ?wsdl (it may pick a connector).
+ */
+function requestAddress(request: FastifyRequest): string {
   const host = /^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$/.test(request.host) ? request.host : 'localhost'
   const protocol = request.protocol === 'https' ? 'https' : 'http'
-  return `${protocol}://${host}${path}`
+  const split = request.url.indexOf('?')
+  const path = split < 0 ? request.url : request.url.slice(0, split)
+  const query = split < 0 ? '' : request.url.slice(split + 1)
+  const kept = query.split('&').filter((part) => part !== '' && !/^(wsdl|singlewsdl)(=|$)/i.test(part))
+  return `${protocol}://${host}${path}${kept.length > 0 ? `?${kept.join('&')}` : ''}`
 }
 
 function internal(request: FastifyRequest, error: unknown): Error {
@@ -382,5 +407,6 @@ function sendFault(reply: FastifyReply, error: Error & { code?: string }): Fasti
     `<faultcode>${faultcode}</faultcode><faultstring xml:lang="en-US">${escapeText(xmlSafe(message))}</faultstring>` +
     `</s:Fault></s:Body></s:Envelope>`
   reply.log.info({ faultcode, code: error.code }, `SOAP fault: ${message}`)
-  return reply.code(500).header('content-type', CONTENT_TYPE).send(body)
+  const status = error.code?.startsWith('SOAP_') ? ((error as { statusCode?: number }).statusCode ?? 500) : 500
+  return reply.code(status).header('content-type', CONTENT_TYPE).send(body)
 }

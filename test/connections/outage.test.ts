@@ -41,7 +41,9 @@ t.test('the database refuses connections mid-run, then comes back', async (t) =>
   const name = new URL(test.url!).pathname.slice(1)
   const database = await openDatabase({ databaseUrl: test.url, timeoutMs: 1000 })
   await migrateToLatest(database.db)
-  const app = await buildServer({ connectors: [createMemoryConnector()], store: new SqlConnectionStore(database) })
+  const logged: string[] = []
+  const logger = { level: 'warn', stream: { write: (line: string) => void logged.push(line) } }
+  const app = await buildServer({ connectors: [createMemoryConnector()], store: new SqlConnectionStore(database), logger })
   const endpoint = await listen(app)
   t.teardown(async () => {
     await admin(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`).catch(() => undefined)
@@ -65,7 +67,9 @@ t.test('the database refuses connections mid-run, then comes back', async (t) =>
   t.equal(child(saveDown, 'ErrorCode').text, 'CONNECTION_STORE_UNAVAILABLE', 'a save that cannot be stored says so')
   const health = await app.inject({ method: 'GET', url: '/healthz' })
   t.equal(health.statusCode, 503)
-  t.match(health.json(), { status: 'degraded', store: { ok: false, backend: 'postgres' } })
+  t.same(health.json(), { status: 'unavailable' }, 'to anyone: only that it is not ok')
+  const entry = logged.map((line) => JSON.parse(line) as { msg: string }).find((e) => e.msg.startsWith('healthz'))
+  t.match(entry, { msg: /the connection database does not answer/, store: { ok: false, backend: 'postgres', detail: /./ } }, 'the details go to the log')
 
   await admin(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`)
   t.equal(child(await call(endpoint, 'WSTestConnection', testConnection), 'State').text, 'Ok', 'recovers by itself')

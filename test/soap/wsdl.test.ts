@@ -43,6 +43,8 @@ t.test('?wsdl in any case, and ?singleWsdl, serve the WSDL at the address the cl
   }
   const viaName = await get(`${server.endpoint}?wsdl`, { host: 'erp.example.com:8443' })
   t.equal(address(viaName.text), 'http://erp.example.com:8443/ErpConnectorWS.svc', 'the Host header decides')
+  const named = await get(`${server.endpoint}?ConnectorName=Memory&wsdl`)
+  t.equal(address(named.text), `${server.endpoint}?ConnectorName=Memory`, 'a ?ConnectorName= is kept')
   const committed = readFileSync(path.join(PROJECT_ROOT, 'wsdl/ErpConnectorWS.wsdl'), 'utf8')
   t.equal(viaName.text.replace(/location="[^"]*"/, ''), committed.replace(/location="[^"]*"/, ''), 'otherwise the committed WSDL, unchanged')
 })
