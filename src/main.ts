@@ -33,7 +33,7 @@ try {
   console.error(`Cannot start: ${where} is not usable. ${error instanceof Error ? error.message : String(error)}`)
   process.exit(1)
 }
-const store = new SqlConnectionStore(database, { secrets: config.secretKey && new SecretBox(config.secretKey) })
+const store = new SqlConnectionStore(database, { secrets: config.secretKeys.length > 0 ? new SecretBox(config.secretKeys) : undefined })
 
 app = await buildServer({
   connectors: shippedConnectors({ dataDir: config.dataDir }),
@@ -43,7 +43,7 @@ app = await buildServer({
   trustProxy: config.trustProxy,
   logger: { level: config.logLevel },
 })
-if (!config.secretKey) {
+if (config.secretKeys.length === 0) {
   app.log.warn('CONNECTION_SECRET_KEY is not set: Password values of connections are stored as received. See README, "Secrets at rest".')
 }
 

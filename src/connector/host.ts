@@ -18,6 +18,7 @@ import {
   invalidConnectionId,
   invalidRequest,
   secretKeyMismatch,
+  secretUnreadable,
   storeUnavailable,
   unknownConnection,
   unknownConnector,
@@ -299,7 +300,7 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
 
 /** A store error as the caller should see it: the database out of reach, a wrong key, or an exception (EX). */
 function storeFailure(error: unknown): unknown {
-  if (error instanceof SecretKeyError) return secretKeyMismatch(error.message)
+  if (error instanceof SecretKeyError) return error.problem === 'value' ? secretUnreadable(error.message) : secretKeyMismatch(error.message)
   if (isDatabaseUnavailable(error)) return storeUnavailable(error instanceof Error ? error.message : String(error))
   return error
 }
