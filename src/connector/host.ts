@@ -24,7 +24,7 @@ import {
   unknownConnector,
 } from './errors.js'
 import { EMPTY_GUID, normalizeGuid } from './guid.js'
-import { maskingLogger } from './masking.js'
+import { createMasker, maskingLogger, type Masker } from './masking.js'
 
 /** Actor type names SuperOffice knows (contract section 10.1); connectors cannot add their own. */
 export const ACTOR_TYPES = ['Customer', 'Supplier', 'Partner', 'Person', 'Project', 'Employee', 'Sale'] as const
@@ -65,13 +65,41 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
     return found
   }
 
-  /** The context for one call; `config` is the configuration in play, whose Password values are masked in logs. */
+  /**
+   * The context for one call; `config` is the configuration in play. Its Password values are from then on masked
+   * in everything the call logs (request.log included), answers (see `hide`) and records as its last error.
+   */
   async function context(soap: SoapCallContext, connector?: ErpConnector, config?: ReadonlyMap<string, string | null>): Promise<CallContext> {
     const base: CallContext = { log: soap.request.log, exclusive }
     if (!connector || !config) return base
     const secretKeys = await secretFieldsOf(connector, base)
-    const secrets = [...secretKeys].flatMap((key) => config.get(key) ?? [])
-    return { ...base, log: maskingLogger(soap.request.log, secrets) }
+    const masker = createMasker([...(callMaskers.get(soap.request)?.secrets ?? []), ...[...secretKeys].flatMap((key) => config.get(key) ?? [])])
+    if (!masker) return base
+    callMaskers.set(soap.request, masker)
+    soap.request.log = maskingLogger(soap.request.log, masker)
+    return { ...base, log: soap.request.log }
+  }
+
+  const callMaskers = new WeakMap<FastifyRequest, Masker>()
+
+  /** What a call answers or throws, with its secrets masked (a no-op for calls with none). */
+  function hide<R extends Base>(soap: SoapCallContext, result: R): R
+  function hide(soap: SoapCallContext, result: unknown, thrown: true): unknown
+  function hide(soap: SoapCallContext, result: unknown, thrown = false): unknown {
+    const masker = callMaskers.get(soap.request)
+    if (!masker) return result
+    if (thrown) return masker.value(result)
+    const base = result as Base
+    return { ...base, UserExplanation: masker.text(base.UserExplanation ?? ''), TechExplanation: masker.text(base.TechExplanation ?? '') }
+  }
+
+  /** Runs a call's work, and answers or throws what it gives with the call's secrets masked. */
+  async function masked<R extends Base>(soap: SoapCallContext, work: () => Promise<R>): Promise<R> {
+    try {
+      return hide(soap, await work())
+    } catch (error) {
+      throw hide(soap, error, true)
+    }
   }
 
   // Field metadata does not change while the server runs: ask each connector once.
@@ -129,14 +157,16 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
   ): Promise<R> {
     const connector = select(soap.request)
     return connectionFor(connector, rawGuid).then(async (connection) => {
+      let result: R
       try {
-        const result = await run(connector, await context(soap, connector, connection.config), connection)
-        recordUse(connection, result, soap)
-        return result
+        result = hide(soap, await run(connector, await context(soap, connector, connection.config), connection))
       } catch (error) {
-        recordUse(connection, errorResult(error), soap)
-        throw error
+        const shown = hide(soap, error, true)
+        recordUse(connection, errorResult(shown), soap)
+        throw shown
       }
+      recordUse(connection, result, soap)
+      return result
     })
   }
 
@@ -145,27 +175,29 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
       const result = await select(soap.request).getConfigData(await context(soap))
       return { ...finish(result), FieldMetaDataObjects: fieldsOrEmpty(result) }
     },
-    async WSTestConfigData(request, soap) {
-      const connector = select(soap.request)
-      const config = request.ConnectionInfo ?? new Map()
-      return finish(await connector.testConfigData(await context(soap, connector, config), config))
-    },
-    async WSSaveConnection(request, soap) {
-      const connector = select(soap.request)
-      const id = normalizeGuid(request.ConnectionGuid)
-      if (id === undefined || id === EMPTY_GUID) throw invalidConnectionId(request.ConnectionGuid)
-      const connection: Connection = { id, connectorName: connector.name, config: request.ConnectionInfo ?? new Map() }
-      const ctx = await context(soap, connector, connection.config)
-      const secretFields = await secretFieldsOf(connector, ctx)
-      const result = finish(await connector.saveConnection(ctx, connection))
-      if (result.State === 'Error') return result
-      try {
-        await store.save(connection, { secretFields })
-      } catch (error) {
-        throw storeFailure(error)
-      }
-      return result
-    },
+    WSTestConfigData: (request, soap) =>
+      masked(soap, async () => {
+        const connector = select(soap.request)
+        const config = request.ConnectionInfo ?? new Map()
+        return finish(await connector.testConfigData(await context(soap, connector, config), config))
+      }),
+    WSSaveConnection: (request, soap) =>
+      masked(soap, async () => {
+        const connector = select(soap.request)
+        const id = normalizeGuid(request.ConnectionGuid)
+        if (id === undefined || id === EMPTY_GUID) throw invalidConnectionId(request.ConnectionGuid)
+        const connection: Connection = { id, connectorName: connector.name, config: request.ConnectionInfo ?? new Map() }
+        const ctx = await context(soap, connector, connection.config)
+        const secretFields = await secretFieldsOf(connector, ctx)
+        const result = finish(await connector.saveConnection(ctx, connection))
+        if (result.State === 'Error') return result
+        try {
+          await store.save(connection, { secretFields })
+        } catch (error) {
+          throw storeFailure(error)
+        }
+        return result
+      }),
     WSTestConnection: (request, soap) =>
       withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => finish(await c.testConnection(ctx, conn))),
     async WSDeleteConnection(request, soap) {
@@ -180,15 +212,17 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
         if (error instanceof ConnectorFailure && error.code === ErrorCode.UnknownConnectionId) return finish({})
         throw error
       }
-      const result = finish(await connector.deleteConnection(await context(soap, connector, connection.config), connection))
-      if (result.State !== 'Error') {
-        try {
-          await store.delete(id)
-        } catch (error) {
-          throw storeFailure(error)
+      return masked(soap, async () => {
+        const result = finish(await connector.deleteConnection(await context(soap, connector, connection.config), connection))
+        if (result.State !== 'Error') {
+          try {
+            await store.delete(id)
+          } catch (error) {
+            throw storeFailure(error)
+          }
         }
-      }
-      return result
+        return result
+      })
     },
     WSGetSupportedActorTypes: (request, soap) =>
       withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => {
