@@ -30,10 +30,10 @@ for (const [i, guid] of guids.entries()) await call(before.endpoint, 'WSSaveConn
 const during = await startTestServer({ secrets: new SecretBox([newKey, oldKey]), testDatabase: { database: await openDatabase({ databaseUrl: url }), url, drop: async () => undefined } })
 t.teardown(() => during.close())
 
-function rotate(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function rotate(keys = ring): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(TSX, ['scripts/rotate-secret-key.ts'], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, DATABASE_URL: url, CONNECTION_SECRET_KEY: ring, DATA_DIR: dataDir },
+    env: { ...process.env, DATABASE_URL: url, CONNECTION_SECRET_KEY: keys, DATA_DIR: dataDir },
   })
   let stdout = ''
   let stderr = ''
@@ -91,4 +91,13 @@ t.test('a rotation waits for a save in progress and does not write over it; a se
   const after = await startTestServer({ secrets: newOnly, testDatabase: { database: await openDatabase({ databaseUrl: url }), url, drop: async () => undefined } })
   t.teardown(() => after.close())
   for (const guid of guids) t.equal(outcome(await call(after.endpoint, 'WSTestConnection', body.base(guid))).state, 'Ok', 'the old key can be dropped')
+})
+
+t.test('values no key of the ring opens are left as they are and named; the exit status is 1', async (t) => {
+  const stored = await Promise.all(guids.map(storedApiKey))
+  const result = await rotate(randomBytes(32).toString('base64'))
+  t.equal(result.code, 1)
+  for (const guid of guids) t.match(result.stderr, new RegExp(`left as it is: The stored value of field "ApiKey" of connection ${guid} was sealed with key`))
+  t.match(result.stderr, /3 value\(s\) could not be opened\. Add the key they were sealed with to CONNECTION_SECRET_KEY/)
+  t.same(await Promise.all(guids.map(storedApiKey)), stored, 'unchanged')
 })

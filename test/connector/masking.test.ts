@@ -8,6 +8,7 @@ import t, { type Test } from 'tap'
 import { SecretBox } from '../../src/connections/secrets.js'
 import type { ErpConnector } from '../../src/connector/connector.js'
 import { ConnectorFailure } from '../../src/connector/errors.js'
+import { createMasker } from '../../src/connector/masking.js'
 import { createMemoryConnector } from '../../src/connectors/memory.js'
 import { body, outcome } from '../helpers/erp.js'
 import { startTestServer } from '../helpers/server.js'
@@ -124,3 +125,8 @@ async function call(operation: string, wrapper: string) {
   const answer = await post(server.endpoint, envelope(wrapper), { soapaction: action(operation) })
   return payload(answer.text)
 }
+
+t.test('a secret shorter than 4 characters is masked where it is a whole value, not inside other words', async (t) => {
+  const masker = createMasker(['ab1', 'long-secret'])!
+  t.same(masker.value({ key: 'ab1', line: 'cab1d', other: 'x long-secret y' }), { key: '***', line: 'cab1d', other: 'x *** y' })
+})
