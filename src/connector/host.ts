@@ -93,12 +93,14 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
     return { ...base, UserExplanation: masker.text(base.UserExplanation ?? ''), TechExplanation: masker.text(base.TechExplanation ?? '') }
   }
 
-  /** Runs a call's work, and answers or throws what it gives with the call's secrets masked. */
-  async function masked<R extends Base>(soap: SoapCallContext, work: () => Promise<R>): Promise<R> {
-    try {
-      return hide(soap, await work())
-    } catch (error) {
-      throw hide(soap, error, true)
+  /** The handler, answering or throwing with the call's secrets masked (withConnection masks on its own). */
+  function masked<Q, R extends Base>(handler: (request: Q, soap: SoapCallContext) => Promise<R> | R) {
+    return async (request: Q, soap: SoapCallContext): Promise<R> => {
+      try {
+        return hide(soap, await handler(request, soap))
+      } catch (error) {
+        throw hide(soap, error, true)
+      }
     }
   }
 
@@ -175,29 +177,27 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
       const result = await select(soap.request).getConfigData(await context(soap))
       return { ...finish(result), FieldMetaDataObjects: fieldsOrEmpty(result) }
     },
-    WSTestConfigData: (request, soap) =>
-      masked(soap, async () => {
-        const connector = select(soap.request)
-        const config = request.ConnectionInfo ?? new Map()
-        return finish(await connector.testConfigData(await context(soap, connector, config), config))
-      }),
-    WSSaveConnection: (request, soap) =>
-      masked(soap, async () => {
-        const connector = select(soap.request)
-        const id = normalizeGuid(request.ConnectionGuid)
-        if (id === undefined || id === EMPTY_GUID) throw invalidConnectionId(request.ConnectionGuid)
-        const connection: Connection = { id, connectorName: connector.name, config: request.ConnectionInfo ?? new Map() }
-        const ctx = await context(soap, connector, connection.config)
-        const secretFields = await secretFieldsOf(connector, ctx)
-        const result = finish(await connector.saveConnection(ctx, connection))
-        if (result.State === 'Error') return result
-        try {
-          await store.save(connection, { secretFields })
-        } catch (error) {
-          throw storeFailure(error)
-        }
-        return result
-      }),
+    async WSTestConfigData(request, soap) {
+      const connector = select(soap.request)
+      const config = request.ConnectionInfo ?? new Map()
+      return finish(await connector.testConfigData(await context(soap, connector, config), config))
+    },
+    async WSSaveConnection(request, soap) {
+      const connector = select(soap.request)
+      const id = normalizeGuid(request.ConnectionGuid)
+      if (id === undefined || id === EMPTY_GUID) throw invalidConnectionId(request.ConnectionGuid)
+      const connection: Connection = { id, connectorName: connector.name, config: request.ConnectionInfo ?? new Map() }
+      const ctx = await context(soap, connector, connection.config)
+      const secretFields = await secretFieldsOf(connector, ctx)
+      const result = finish(await connector.saveConnection(ctx, connection))
+      if (result.State === 'Error') return result
+      try {
+        await store.save(connection, { secretFields })
+      } catch (error) {
+        throw storeFailure(error)
+      }
+      return result
+    },
     WSTestConnection: (request, soap) =>
       withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => finish(await c.testConnection(ctx, conn))),
     async WSDeleteConnection(request, soap) {
@@ -212,17 +212,15 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
         if (error instanceof ConnectorFailure && error.code === ErrorCode.UnknownConnectionId) return finish({})
         throw error
       }
-      return masked(soap, async () => {
-        const result = finish(await connector.deleteConnection(await context(soap, connector, connection.config), connection))
-        if (result.State !== 'Error') {
-          try {
-            await store.delete(id)
-          } catch (error) {
-            throw storeFailure(error)
-          }
+      const result = finish(await connector.deleteConnection(await context(soap, connector, connection.config), connection))
+      if (result.State !== 'Error') {
+        try {
+          await store.delete(id)
+        } catch (error) {
+          throw storeFailure(error)
         }
-        return result
-      })
+      }
+      return result
     },
     WSGetSupportedActorTypes: (request, soap) =>
       withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => {
@@ -295,6 +293,10 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
         ),
       ),
   }
+
+  handlers.WSTestConfigData = masked(handlers.WSTestConfigData)
+  handlers.WSSaveConnection = masked(handlers.WSSaveConnection)
+  handlers.WSDeleteConnection = masked(handlers.WSDeleteConnection)
 
   /** GetList/GetListItems also serve configuration lists, for the all-zero GUID, with no connection. */
   async function listCall(
