@@ -18,6 +18,7 @@ export interface Masker {
 
 /** A masker for these secrets, or undefined when there is nothing to mask. */
 export function createMasker(secrets: readonly string[]): Masker | undefined {
+  if (secrets.length === 0) return undefined
   const values = [...new Set(secrets.filter((s) => s !== ''))]
   if (values.length === 0) return undefined
   // Very short secrets would mask letters all over a line; those are masked only where they are a whole value.
