@@ -1,40 +1,42 @@
 /**
- * `npm run rotate-secret-key`: re-seals stored Password values with a new key, in one transaction.
- *   CONNECTION_SECRET_KEY      the new key (required)
- *   CONNECTION_SECRET_KEY_OLD  the key values are sealed with now (unset if none was set before)
- * Stop the server first (the embedded database allows one process), run this, then start it with the new key.
+ * `npm run rotate-secret-key`: re-seals every stored Password value with the first key of CONNECTION_SECRET_KEY
+ * (a comma-separated key ring, the new key first, the old ones after), in one transaction; plain values of Password
+ * fields (stored before any key was set) are sealed for the first time. With PostgreSQL it may run while servers
+ * run with the same ring: the rows are locked while it writes. Running it again re-seals nothing. Values that no key
+ * of the ring opens are left as they are and listed; the exit status is then 1.
  */
 import { loadConfig, ConfigError } from '../src/config.js'
 import { openConfiguredDatabase } from '../src/connections/from-config.js'
-import { parseSecretKey, SecretBox } from '../src/connections/secrets.js'
+import { SecretBox } from '../src/connections/secrets.js'
 import { SqlConnectionStore } from '../src/connections/sql-store.js'
 import { passwordFields } from '../src/connector/host.js'
 import { shippedConnectors } from '../src/connectors/registry.js'
 
 try {
   const config = loadConfig(process.env)
-  if (!config.secretKey) throw new ConfigError(['CONNECTION_SECRET_KEY is not set: set it to the new key (openssl rand -base64 32)'])
-  let previous: SecretBox | undefined
-  if (process.env.CONNECTION_SECRET_KEY_OLD?.trim()) {
-    try {
-      previous = new SecretBox(parseSecretKey(process.env.CONNECTION_SECRET_KEY_OLD))
-    } catch (error) {
-      throw new ConfigError([`CONNECTION_SECRET_KEY_OLD is not valid: it ${(error as Error).message}`])
-    }
+  if (config.secretKeys.length === 0) {
+    throw new ConfigError(['CONNECTION_SECRET_KEY is not set: set it to "NEW,OLD", the new key (openssl rand -base64 32) then the current one'])
   }
-  const next = new SecretBox(config.secretKey)
+  const secrets = new SecretBox(config.secretKeys)
   const database = await openConfiguredDatabase(config)
   try {
-    const store = new SqlConnectionStore(database, { secrets: next })
+    const store = new SqlConnectionStore(database, { secrets })
     const ctx = { log: console, exclusive: store.exclusive.bind(store) }
     const fieldsByConnector = new Map<string, ReadonlySet<string>>()
     for (const connector of shippedConnectors({ dataDir: config.dataDir })) {
       fieldsByConnector.set(connector.name.toLowerCase(), await passwordFields(connector, ctx))
     }
-    const counts = await store.resealSecrets(next, previous, (name) => fieldsByConnector.get(name.toLowerCase()))
+    const counts = await store.resealSecrets(secrets, (name) => fieldsByConnector.get(name.toLowerCase()))
     console.log(
-      `rotate-secret-key: ${counts.connections} connection(s); ${counts.resealed} value(s) re-sealed, ${counts.sealed} sealed for the first time, with key ${next.fingerprint}`,
+      `rotate-secret-key: ${counts.connections} connection(s); ${counts.resealed} value(s) re-sealed, ${counts.sealed} sealed for the first time, with key ${secrets.keyId}`,
     )
+    for (const value of counts.unreadable) console.error(`rotate-secret-key: left as it is: ${value.reason}`)
+    if (counts.unreadable.length > 0) {
+      console.error(
+        `rotate-secret-key: ${counts.unreadable.length} value(s) could not be opened. Add the key they were sealed with to CONNECTION_SECRET_KEY (after the new one) and run this again, or enter those passwords again in SuperOffice Admin.`,
+      )
+      process.exitCode = 1
+    }
   } finally {
     await database.db.destroy()
   }

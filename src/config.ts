@@ -3,7 +3,7 @@
  * with what to write instead.
  */
 import { tokenProblem } from './access.js'
-import { parseSecretKey, SecretKeyError } from './connections/secrets.js'
+import { parseSecretKeys, SecretKeyError } from './connections/secrets.js'
 import { loadOnlineConfig, type OnlineConfig } from './online/settings.js'
 import { loadTlsConfig, type TlsConfig } from './tls.js'
 import { DEFAULT_TIMEOUTS, type Timeouts } from './server.js'
@@ -19,7 +19,8 @@ export interface AppConfig {
   maxDepth: number
   trustProxy: boolean
   logLevel: string
-  secretKey: Buffer | undefined
+  /** Key ring for Password values at rest: seal with the first, open with any; empty when unset. */
+  secretKeys: Buffer[]
   /** Port on 127.0.0.1 where the embedded database answers psql; unset: not exposed. */
   embeddedDbPort: number | undefined
   /** CRM Online's Authenticate (SUPEROFFICE_*); unset: not configured. */
@@ -86,14 +87,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const logLevel = (env.LOG_LEVEL ?? 'info').trim().toLowerCase()
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL="${env.LOG_LEVEL}" is not valid: use one of ${LOG_LEVELS.join(', ')}`)
 
-  let secretKey: Buffer | undefined
+  let secretKeys: Buffer[] = []
   if (env.CONNECTION_SECRET_KEY?.trim()) {
     try {
-      secretKey = parseSecretKey(env.CONNECTION_SECRET_KEY)
+      secretKeys = parseSecretKeys(env.CONNECTION_SECRET_KEY)
     } catch (error) {
       if (!(error instanceof SecretKeyError)) throw error
-      problems.push(`CONNECTION_SECRET_KEY is not valid: it ${error.message}`)
+      problems.push(`CONNECTION_SECRET_KEY is not valid: ${error.message}`)
     }
+  }
+  if (env.CONNECTION_SECRET_KEY_OLD?.trim()) {
+    problems.push('CONNECTION_SECRET_KEY_OLD is no longer read: list the old key after the new one, CONNECTION_SECRET_KEY="NEW,OLD"')
   }
 
   const online = loadOnlineConfig(env, problems)
@@ -117,5 +121,5 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   })
 
   if (problems.length > 0) throw new ConfigError(problems)
-  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKey, embeddedDbPort, timeouts, accessTokens, online, tls }
+  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKeys, embeddedDbPort, timeouts, accessTokens, online, tls }
 }

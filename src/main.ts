@@ -36,7 +36,7 @@ try {
   console.error(`Cannot start: ${where} is not usable. ${error instanceof Error ? error.message : String(error)}`)
   process.exit(1)
 }
-const store = new SqlConnectionStore(database, { secrets: config.secretKey && new SecretBox(config.secretKey) })
+const store = new SqlConnectionStore(database, { secrets: config.secretKeys.length > 0 ? new SecretBox(config.secretKeys) : undefined })
 const signingKeys = config.online && new SigningKeys(config.online.keySources)
 
 app = await buildServer({
@@ -51,7 +51,7 @@ app = await buildServer({
   ...(config.tls ? { https: readTlsFiles(config.tls) } : {}),
   online: new OnlineAuthenticator(config.online && signingKeys && { ...config.online, keys: signingKeys }),
 })
-if (!config.secretKey) {
+if (config.secretKeys.length === 0) {
   app.log.warn('CONNECTION_SECRET_KEY is not set: Password values of connections are stored as received. See README, "Secrets at rest".')
 }
 

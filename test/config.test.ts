@@ -5,8 +5,8 @@ import { ConfigError, loadConfig } from '../src/config.js'
 t.test('defaults', async (t) => {
   const config = loadConfig({})
   t.same(
-    { port: config.port, host: config.host, databaseUrl: config.databaseUrl, dataDir: config.dataDir, trustProxy: config.trustProxy, secretKey: config.secretKey },
-    { port: 8080, host: '127.0.0.1', databaseUrl: undefined, dataDir: './data', trustProxy: false, secretKey: undefined },
+    { port: config.port, host: config.host, databaseUrl: config.databaseUrl, dataDir: config.dataDir, trustProxy: config.trustProxy, secretKeys: config.secretKeys },
+    { port: 8080, host: '127.0.0.1', databaseUrl: undefined, dataDir: './data', trustProxy: false, secretKeys: [] },
   )
   t.equal(config.bodyLimit, 4 * 1024 * 1024)
   t.same(config.timeouts, { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, idleTimeoutMs: 30_000 })
@@ -45,8 +45,10 @@ t.test('values that are accepted', async (t) => {
     CONNECTION_SECRET_KEY: 'a'.repeat(64),
   })
   t.same([config.port, config.host, config.databaseUrl, config.dataDir, config.trustProxy, config.bodyLimit], [9000, '0.0.0.0', 'postgres://u:p@db:5432/erp', '/var/lib/erp', true, 1048576])
-  t.equal(config.secretKey?.length, 32)
-  t.equal(loadConfig({ CONNECTION_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).secretKey?.length, 32, 'base64 key')
+  t.same(config.secretKeys, [Buffer.alloc(32, 0xaa)])
+  t.same(loadConfig({ CONNECTION_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).secretKeys, [Buffer.alloc(32, 7)], 'base64 key')
+  const ring = loadConfig({ CONNECTION_SECRET_KEY: ` ${Buffer.alloc(32, 1).toString('base64')} , ${'02'.repeat(32)}` }).secretKeys
+  t.same(ring, [Buffer.alloc(32, 1), Buffer.alloc(32, 2)], 'a key ring: the new key first, then old ones, comma-separated')
 })
 
 t.test('every bad value is named, with what to write instead', async (t) => {
@@ -61,6 +63,10 @@ t.test('every bad value is named, with what to write instead', async (t) => {
     [{ BODY_LIMIT: '10' }, /BODY_LIMIT="10" is not valid/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud" is not valid: use one of fatal, error/],
     [{ CONNECTION_SECRET_KEY: 'short' }, /CONNECTION_SECRET_KEY is not valid: it must be 32 random bytes.*openssl rand -base64 32/],
+    [{ CONNECTION_SECRET_KEY: `${'01'.repeat(32)},short` }, /CONNECTION_SECRET_KEY is not valid: key 2 of 2 must be 32 random bytes/],
+    [{ CONNECTION_SECRET_KEY: `${'01'.repeat(32)},` }, /CONNECTION_SECRET_KEY is not valid: key 2 of 2 is empty/],
+    [{ CONNECTION_SECRET_KEY: `${'01'.repeat(32)},${Buffer.alloc(32, 1).toString('base64')}` }, /CONNECTION_SECRET_KEY is not valid: it lists the same key twice/],
+    [{ CONNECTION_SECRET_KEY: 'a'.repeat(64), CONNECTION_SECRET_KEY_OLD: 'b'.repeat(64) }, /CONNECTION_SECRET_KEY_OLD is no longer read: list the old key after the new one/],
     [{ DATABASE_URL: 'postgres://h/db', EMBEDDED_DB_PORT: '5433' }, /EMBEDDED_DB_PORT applies only to the embedded database/],
   ]
   for (const [env, message] of rows) {

@@ -4,7 +4,7 @@
 import { sql } from 'kysely'
 import type { Connection } from '../connector/connector.js'
 import type { Database, StoredValue } from './database.js'
-import { SecretKeyError, type SecretBox } from './secrets.js'
+import { SecretKeyError, type SecretBinding, type SecretBox } from './secrets.js'
 import type { CallOutcome, ConnectionStore, SaveOptions, StoreHealth } from './store.js'
 
 export interface SqlConnectionStoreOptions {
@@ -24,8 +24,9 @@ export class SqlConnectionStore implements ConnectionStore {
   async save(connection: Connection, options: SaveOptions = {}): Promise<void> {
     // No prototype: a FieldKey such as "__proto__" must be stored as the key it is.
     const config: Record<string, StoredValue> = Object.create(null)
+    const secrets = this.options.secrets
     for (const [key, value] of connection.config) {
-      config[key] = value !== null && this.options.secrets && options.secretFields?.has(key) ? { encrypted: this.options.secrets.seal(value) } : value
+      config[key] = value !== null && secrets && options.secretFields?.has(key) ? { encrypted: secrets.seal(value, { connectionId: connection.id, fieldKey: key }) } : value
     }
     const row = {
       id: connection.id,
@@ -57,7 +58,9 @@ export class SqlConnectionStore implements ConnectionStore {
       .executeTakeFirst()
     if (!row) return undefined
     const config = new Map<string, string | null>()
-    for (const key of row.config_keys) config.set(key, this.reveal(Object.hasOwn(row.config, key) ? row.config[key]! : null))
+    for (const key of row.config_keys) {
+      config.set(key, this.reveal(Object.hasOwn(row.config, key) ? row.config[key]! : null, { connectionId: row.id, fieldKey: key }))
+    }
     return { id: row.id, connectorName: row.connector_name, config }
   }
 
@@ -125,33 +128,43 @@ export class SqlConnectionStore implements ConnectionStore {
   }
 
   /**
-   * Re-seals every stored secret with `next` in one transaction (deleted connections too): values sealed before
-   * are opened with `previous`, and plain values of Password fields are sealed for the first time.
+   * Re-seals every stored secret that is not yet sealed with the first key of `secrets` (in the current format), in
+   * one transaction (deleted connections too), and seals plain values of Password fields for the first time. The
+   * rows are locked while it runs, so a concurrent save waits and then writes over it, never under it. Values it
+   * cannot open are left as they are and listed; running it again re-seals nothing more.
    */
   async resealSecrets(
-    next: SecretBox,
-    previous: SecretBox | undefined,
+    secrets: SecretBox,
     passwordFieldsOf: (connectorName: string) => ReadonlySet<string> | undefined,
-  ): Promise<{ connections: number; resealed: number; sealed: number }> {
+  ): Promise<{ connections: number; resealed: number; sealed: number; unreadable: Array<{ connectionId: string; fieldKey: string; reason: string }> }> {
     return this.database.db.transaction().execute(async (trx) => {
       const rows = await trx.selectFrom('connections').select(['id', 'connector_name', 'config']).forUpdate().execute()
       let resealed = 0
       let sealed = 0
+      const unreadable: Array<{ connectionId: string; fieldKey: string; reason: string }> = []
       for (const row of rows) {
         const secretFields = passwordFieldsOf(row.connector_name)
         const config: Record<string, StoredValue> = Object.create(null)
         let changed = false
         for (const [key, value] of Object.entries(row.config)) {
+          const binding = { connectionId: row.id, fieldKey: key }
+          config[key] = value
           if (value !== null && typeof value === 'object') {
-            if (!previous) throw new Error(`Connection ${row.id} has sealed values: give the key they were sealed with as CONNECTION_SECRET_KEY_OLD`)
-            config[key] = { encrypted: next.seal(previous.open(value.encrypted)) }
+            if (secrets.isCurrent(value.encrypted)) continue
+            try {
+              config[key] = { encrypted: secrets.seal(secrets.open(value.encrypted, binding), binding) }
+            } catch (error) {
+              if (!(error instanceof SecretKeyError)) throw error
+              unreadable.push({ ...binding, reason: error.message })
+              continue
+            }
             resealed++
             changed = true
           } else if (typeof value === 'string' && secretFields?.has(key)) {
-            config[key] = { encrypted: next.seal(value) }
+            config[key] = { encrypted: secrets.seal(value, binding) }
             sealed++
             changed = true
-          } else config[key] = value
+          }
         }
         if (changed) {
           await trx
@@ -161,15 +174,15 @@ export class SqlConnectionStore implements ConnectionStore {
             .execute()
         }
       }
-      return { connections: rows.length, resealed, sealed }
+      return { connections: rows.length, resealed, sealed, unreadable }
     })
   }
 
-  private reveal(value: StoredValue): string | null {
+  private reveal(value: StoredValue, binding: SecretBinding): string | null {
     if (value === null || typeof value === 'string') return value
     if (!this.options.secrets) {
       throw new SecretKeyError('A stored Password value is encrypted, but CONNECTION_SECRET_KEY is not set: set the key it was saved with')
     }
-    return this.options.secrets.open(value.encrypted)
+    return this.options.secrets.open(value.encrypted, binding)
   }
 }

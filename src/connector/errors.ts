@@ -24,6 +24,8 @@ export const ErrorCode = {
   WorkbookNotWritable: 'WORKBOOK_NOT_WRITABLE',
   /** The connection's stored secrets cannot be opened with the configured CONNECTION_SECRET_KEY. */
   SecretKey: 'CONNECTION_SECRET_KEY',
+  /** A stored secret is damaged, or was copied from another connection or field: it must be entered again. */
+  SecretUnreadable: 'CONNECTION_SECRET_UNREADABLE',
 } as const
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -83,6 +85,14 @@ export function secretKeyMismatch(detail: string): ConnectorFailure {
   return new ConnectorFailure(
     ErrorCode.SecretKey,
     "The connector cannot open this connection's stored password: the server's CONNECTION_SECRET_KEY is not the key it was saved with. Ask the operator to set the right key, or save the connection again.",
+    detail,
+  )
+}
+
+export function secretUnreadable(detail: string): ConnectorFailure {
+  return new ConnectorFailure(
+    ErrorCode.SecretUnreadable,
+    "The connector cannot open this connection's stored password: the stored value was changed, or copied from another connection or field, in the connector's database. Enter the password again in SuperOffice Admin (edit the connection and save it).",
     detail,
   )
 }

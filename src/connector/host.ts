@@ -18,12 +18,13 @@ import {
   invalidConnectionId,
   invalidRequest,
   secretKeyMismatch,
+  secretUnreadable,
   storeUnavailable,
   unknownConnection,
   unknownConnector,
 } from './errors.js'
 import { EMPTY_GUID, normalizeGuid } from './guid.js'
-import { maskingLogger } from './masking.js'
+import { createMasker, maskingLogger, type Masker } from './masking.js'
 
 /** Actor type names SuperOffice knows (contract section 10.1); connectors cannot add their own. */
 export const ACTOR_TYPES = ['Customer', 'Supplier', 'Partner', 'Person', 'Project', 'Employee', 'Sale'] as const
@@ -64,13 +65,43 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
     return found
   }
 
-  /** The context for one call; `config` is the configuration in play, whose Password values are masked in logs. */
+  /**
+   * The context for one call; `config` is the configuration in play. Its Password values are from then on masked
+   * in everything the call logs (request.log included), answers (see `hide`) and records as its last error.
+   */
   async function context(soap: SoapCallContext, connector?: ErpConnector, config?: ReadonlyMap<string, string | null>): Promise<CallContext> {
     const base: CallContext = { log: soap.request.log, exclusive }
     if (!connector || !config) return base
     const secretKeys = await secretFieldsOf(connector, base)
-    const secrets = [...secretKeys].flatMap((key) => config.get(key) ?? [])
-    return { ...base, log: maskingLogger(soap.request.log, secrets) }
+    const masker = createMasker([...(callMaskers.get(soap.request)?.secrets ?? []), ...[...secretKeys].flatMap((key) => config.get(key) ?? [])])
+    if (!masker) return base
+    callMaskers.set(soap.request, masker)
+    soap.request.log = maskingLogger(soap.request.log, masker)
+    return { ...base, log: soap.request.log }
+  }
+
+  const callMaskers = new WeakMap<FastifyRequest, Masker>()
+
+  /** What a call answers or throws, with its secrets masked (a no-op for calls with none). */
+  function hide<R extends Base>(soap: SoapCallContext, result: R): R
+  function hide(soap: SoapCallContext, result: unknown, thrown: true): unknown
+  function hide(soap: SoapCallContext, result: unknown, thrown = false): unknown {
+    const masker = callMaskers.get(soap.request)
+    if (!masker) return result
+    if (thrown) return masker.value(result)
+    const base = result as Base
+    return { ...base, UserExplanation: masker.text(base.UserExplanation ?? ''), TechExplanation: masker.text(base.TechExplanation ?? '') }
+  }
+
+  /** The handler, answering or throwing with the call's secrets masked (withConnection masks on its own). */
+  function masked<Q, R extends Base>(handler: (request: Q, soap: SoapCallContext) => Promise<R> | R) {
+    return async (request: Q, soap: SoapCallContext): Promise<R> => {
+      try {
+        return hide(soap, await handler(request, soap))
+      } catch (error) {
+        throw hide(soap, error, true)
+      }
+    }
   }
 
   // Field metadata does not change while the server runs: ask each connector once.
@@ -128,14 +159,16 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
   ): Promise<R> {
     const connector = select(soap.request)
     return connectionFor(connector, rawGuid).then(async (connection) => {
+      let result: R
       try {
-        const result = await run(connector, await context(soap, connector, connection.config), connection)
-        recordUse(connection, result, soap)
-        return result
+        result = hide(soap, await run(connector, await context(soap, connector, connection.config), connection))
       } catch (error) {
-        recordUse(connection, errorResult(error), soap)
-        throw error
+        const shown = hide(soap, error, true)
+        recordUse(connection, errorResult(shown), soap)
+        throw shown
       }
+      recordUse(connection, result, soap)
+      return result
     })
   }
 
@@ -261,6 +294,10 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
       ),
   }
 
+  handlers.WSTestConfigData = masked(handlers.WSTestConfigData)
+  handlers.WSSaveConnection = masked(handlers.WSSaveConnection)
+  handlers.WSDeleteConnection = masked(handlers.WSDeleteConnection)
+
   /** GetList/GetListItems also serve configuration lists, for the all-zero GUID, with no connection. */
   async function listCall(
     rawGuid: string | null | undefined,
@@ -299,7 +336,7 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
 
 /** A store error as the caller should see it: the database out of reach, a wrong key, or an exception (EX). */
 function storeFailure(error: unknown): unknown {
-  if (error instanceof SecretKeyError) return secretKeyMismatch(error.message)
+  if (error instanceof SecretKeyError) return error.problem === 'value' ? secretUnreadable(error.message) : secretKeyMismatch(error.message)
   if (isDatabaseUnavailable(error)) return storeUnavailable(error instanceof Error ? error.message : String(error))
   return error
 }

@@ -2,10 +2,10 @@
  * The connection store's behaviour, run unchanged against real PostgreSQL and the embedded engine
  * (store.postgres.test.ts, store.embedded.test.ts).
  */
-import { randomUUID } from 'node:crypto'
+import { createCipheriv, createHash, randomBytes, randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import type { Test } from 'tap'
-import { migrateDown, migrateToLatest, type Database } from '../../src/connections/database.js'
+import { migrateDown, migrateToLatest, type Database, type StoredValue } from '../../src/connections/database.js'
 import { SecretBox } from '../../src/connections/secrets.js'
 import { SqlConnectionStore } from '../../src/connections/sql-store.js'
 import type { Connection } from '../../src/connector/connector.js'
@@ -21,6 +21,18 @@ const connection = (id: string, config: Array<[string, string | null]>, connecto
   connectorName,
   config: new Map(config),
 })
+
+async function setConfig(database: Database, id: string, config: Record<string, StoredValue>): Promise<void> {
+  await database.db.updateTable('connections').set({ config: JSON.stringify(config) as unknown as Record<string, StoredValue> }).where('id', '=', id).execute()
+}
+
+/** The v1 format, written independently of the code under test: `v1:<sha256(key)[0:8]>:<base64 iv|tag|ciphertext>`. */
+function sealV1(key: Buffer, plain: string): string {
+  const iv = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', key, iv)
+  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
+  return `v1:${createHash('sha256').update(key).digest('hex').slice(0, 8)}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`
+}
 
 async function raw(database: Database, id: string) {
   return database.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
@@ -83,30 +95,80 @@ export async function storeContract(t: Test, fixture: StoreFixture): Promise<voi
   })
 
   await t.test('Password values are sealed at rest when a key is set', async (t) => {
-    const box = new SecretBox(Buffer.alloc(32, 1))
+    const box = new SecretBox([randomBytes(32)])
     const sealing = new SqlConnectionStore(database, { secrets: box })
     const id = randomUUID()
     await sealing.save(connection(id, [['User', 'erp'], ['Password', 'hunter2'], ['Empty', null]]), { secretFields: new Set(['Password', 'Empty']) })
     const row = await raw(database, id)
     t.equal(row.config.User, 'erp')
-    t.match(row.config.Password, { encrypted: /^v1:[0-9a-f]{8}:/ })
+    t.match(row.config.Password, { encrypted: new RegExp(`^v2:${box.keyId}:`) })
     t.notMatch(JSON.stringify(row.config), /hunter2/, 'the secret is not in the row')
     t.equal(row.config.Empty, null)
     t.same([...(await sealing.find(id))!.config], [['User', 'erp'], ['Password', 'hunter2'], ['Empty', null]])
     await t.rejects(store.find(id), /encrypted, but CONNECTION_SECRET_KEY is not set/, 'no key: a clear error')
-    const other = new SqlConnectionStore(database, { secrets: new SecretBox(Buffer.alloc(32, 2)) })
-    await t.rejects(other.find(id), /sealed with key [0-9a-f]{8}, but the configured key is [0-9a-f]{8}/)
+    const other = new SqlConnectionStore(database, { secrets: new SecretBox([randomBytes(32)]) })
+    await t.rejects(other.find(id), { problem: 'key', message: new RegExp(`sealed with key ${box.keyId}, but CONNECTION_SECRET_KEY holds key\\(s\\) [0-9a-f]{8}: add the key`) })
+  })
 
-    const next = new SecretBox(Buffer.alloc(32, 3))
-    const plainId = randomUUID()
+  await t.test('a sealed value is bound to its connection and field: copied elsewhere, it does not open', async (t) => {
+    const box = new SecretBox([randomBytes(32)])
+    const sealing = new SqlConnectionStore(database, { secrets: box })
+    const [a, b] = [randomUUID(), randomUUID()]
+    await sealing.save(connection(a, [['Password', 'secret-of-a'], ['Token', 'token-of-a']]), { secretFields: new Set(['Password', 'Token']) })
+    await sealing.save(connection(b, [['Password', 'secret-of-b']]), { secretFields: new Set(['Password']) })
+    const sealedA = (await raw(database, a)).config.Password!
+    await setConfig(database, b, { Password: sealedA })
+    await t.rejects(sealing.find(b), { problem: 'value', message: new RegExp(`field "Password" of connection ${b} \\(sealed with key ${box.keyId}\\) failed its integrity check: it was altered, or copied`) }, 'another row')
+    await setConfig(database, a, { Password: sealedA, Token: sealedA })
+    await t.rejects(sealing.find(a), { problem: 'value', message: /field "Token"/ }, 'another field of the same row')
+  })
+
+  await t.test('a key ring: seals with the first key, opens with any; v1 values still open; rotation runs twice', async (t) => {
+    const [oldKey, newKey] = [randomBytes(32), randomBytes(32)]
+    const before = new SqlConnectionStore(database, { secrets: new SecretBox([oldKey]) })
+    const [sealedId, v1Id, plainId] = [randomUUID(), randomUUID(), randomUUID()]
+    await before.save(connection(sealedId, [['Password', 'sealed-with-old']]), { secretFields: new Set(['Password']) })
+    // A value as the previous format wrote it, made here with node:crypto alone: v1, no associated data.
+    await store.save(connection(v1Id, [['Password', 'x']]))
+    await setConfig(database, v1Id, { Password: { encrypted: sealV1(oldKey, 'v1-with-old') } })
     await store.save(connection(plainId, [['Password', 'plain-before-key']], 'Memory'))
-    const counts = await sealing.resealSecrets(next, box, (name) => (name === 'Memory' ? new Set(['Password']) : undefined))
-    t.ok(counts.resealed >= 1 && counts.sealed >= 1)
-    const rotated = new SqlConnectionStore(database, { secrets: next })
-    t.equal((await rotated.find(id))!.config.get('Password'), 'hunter2', 'readable with the new key')
-    t.equal((await rotated.find(plainId))!.config.get('Password'), 'plain-before-key')
-    t.match((await raw(database, plainId)).config.Password, { encrypted: /^v1:/ }, 'a value stored before the key existed is now sealed')
-    await t.rejects(sealing.find(id), /sealed with key/, 'the old key no longer opens it')
+
+    const ring = new SecretBox([newKey, oldKey])
+    const during = new SqlConnectionStore(database, { secrets: ring })
+    t.equal((await during.find(sealedId))!.config.get('Password'), 'sealed-with-old', 'the old key still opens its values')
+    t.equal((await during.find(v1Id))!.config.get('Password'), 'v1-with-old', 'a v1 value still opens')
+    const savedNow = randomUUID()
+    await during.save(connection(savedNow, [['Password', 'new']]), { secretFields: new Set(['Password']) })
+    t.match((await raw(database, savedNow)).config.Password, { encrypted: new RegExp(`^v2:${ring.keyId}:`) }, 'new values are sealed with the first key')
+
+    const fields = (name: string) => (name === 'Memory' ? new Set(['Password']) : undefined)
+    const first = await during.resealSecrets(ring, fields)
+    t.ok(first.resealed >= 2 && first.sealed >= 1, `first run: ${JSON.stringify(first)}`)
+    // Other tests of this file leave values sealed with keys of their own: those are listed, not these.
+    const mine = (list: Array<{ connectionId: string }>) => list.filter((v) => ([sealedId, v1Id, plainId, savedNow] as string[]).includes(v.connectionId))
+    t.same(mine(first.unreadable), [])
+    const second = await during.resealSecrets(ring, fields)
+    t.same([second.resealed, second.sealed, mine(second.unreadable)], [0, 0, []], 'a second run re-seals nothing')
+
+    const after = new SqlConnectionStore(database, { secrets: new SecretBox([newKey]) })
+    t.equal((await after.find(sealedId))!.config.get('Password'), 'sealed-with-old', 'the old key can be dropped')
+    t.equal((await after.find(v1Id))!.config.get('Password'), 'v1-with-old')
+    t.equal((await after.find(plainId))!.config.get('Password'), 'plain-before-key')
+    for (const id of [sealedId, v1Id, plainId]) t.match((await raw(database, id)).config.Password, { encrypted: new RegExp(`^v2:${ring.keyId}:`) })
+    await t.rejects(before.find(sealedId), /sealed with key/, 'the old key alone no longer opens it')
+  })
+
+  await t.test('rotation leaves a value no key opens as it is, lists it, and re-seals the rest', async (t) => {
+    const [lostKey, key] = [randomBytes(32), randomBytes(32)]
+    const lost = randomUUID()
+    await new SqlConnectionStore(database, { secrets: new SecretBox([lostKey]) }).save(connection(lost, [['Password', 'p']]), { secretFields: new Set(['Password']) })
+    const stored = (await raw(database, lost)).config.Password
+    const result = await store.resealSecrets(new SecretBox([key]), () => undefined)
+    t.match(
+      result.unreadable.filter((v) => v.connectionId === lost),
+      [{ connectionId: lost, fieldKey: 'Password', reason: /sealed with key/ }],
+    )
+    t.same((await raw(database, lost)).config.Password, stored, 'unchanged')
   })
 
   await t.test('each use is recorded: when, how it ended, and the last error', async (t) => {
