@@ -20,6 +20,14 @@ export const ErrorCode = {
   StoreUnavailable: 'CONNECTION_STORE_UNAVAILABLE',
   /** The connection's stored secrets cannot be opened with the configured CONNECTION_SECRET_KEY. */
   SecretKey: 'CONNECTION_SECRET_KEY',
+  /** A connector cannot use the file name it was given (too long, too deep, a folder in it is a file...). */
+  InvalidFilename: 'INVALID_FILENAME',
+  /** The server creates no more files for connections: an operator limit (such as MAX_WORKBOOKS) is reached. */
+  FileLimitReached: 'FILE_LIMIT_REACHED',
+  /** The server's file system refused (permission, read-only, full, I/O error): the operator must act. */
+  FileStorage: 'FILE_STORAGE_ERROR',
+  /** A Warning: a stored value holds characters a SOAP answer cannot carry; they were replaced, the cell is named. */
+  UnsendableValue: 'UNSENDABLE_VALUE',
 } as const
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode]
