@@ -36,7 +36,7 @@ try {
 const store = new SqlConnectionStore(database, { secrets: config.secretKey && new SecretBox(config.secretKey) })
 
 app = await buildServer({
-  connectors: shippedConnectors({ dataDir: config.dataDir }),
+  connectors: shippedConnectors({ dataDir: config.dataDir, connectors: config.connectors, maxWorkbooks: config.maxWorkbooks }),
   store,
   bodyLimit: config.bodyLimit,
   maxDepth: config.maxDepth,

@@ -9,7 +9,16 @@ t.test('defaults', async (t) => {
     { port: 8080, host: '127.0.0.1', databaseUrl: undefined, dataDir: './data', trustProxy: false, secretKey: undefined },
   )
   t.equal(config.bodyLimit, 4 * 1024 * 1024)
+  t.same(config.connectors, ['excel'], 'only the Excel connector: the Memory demo is off unless asked for')
+  t.equal(config.maxWorkbooks, 1000)
 })
+
+t.test('CONNECTORS and MAX_WORKBOOKS', async (t) => {
+  t.same(loadConfig({ CONNECTORS: 'excel,memory' }).connectors, ['excel', 'memory'])
+  t.same(loadConfig({ CONNECTORS: ' Memory , EXCEL ' }).connectors, ['memory', 'excel'], 'in the order given, any letter case')
+  t.equal(loadConfig({ MAX_WORKBOOKS: '25' }).maxWorkbooks, 25)
+})
+
 
 t.test('values that are accepted', async (t) => {
   const config = loadConfig({
@@ -39,6 +48,12 @@ t.test('every bad value is named, with what to write instead', async (t) => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud" is not valid: use one of fatal, error/],
     [{ CONNECTION_SECRET_KEY: 'short' }, /CONNECTION_SECRET_KEY is not valid: it must be 32 random bytes.*openssl rand -base64 32/],
     [{ DATABASE_URL: 'postgres://h/db', EMBEDDED_DB_PORT: '5433' }, /EMBEDDED_DB_PORT applies only to the embedded database/],
+    [{ CONNECTORS: 'excel,sap' }, /CONNECTORS="excel,sap" is not valid: list connectors separated by commas, each once, from excel, memory/],
+    [{ CONNECTORS: 'excel,excel' }, /CONNECTORS="excel,excel" is not valid/],
+    [{ CONNECTORS: 'excel,' }, /CONNECTORS="excel," is not valid/],
+    [{ CONNECTORS: 'constructor' }, /CONNECTORS="constructor" is not valid/],
+    [{ MAX_WORKBOOKS: '0' }, /MAX_WORKBOOKS="0" is not valid: use a number of workbooks from 1 to 1000000/],
+    [{ MAX_WORKBOOKS: 'many' }, /MAX_WORKBOOKS="many"/],
   ]
   for (const [env, message] of rows) {
     t.throws(() => loadConfig(env), message, JSON.stringify(env))

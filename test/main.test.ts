@@ -65,6 +65,8 @@ t.test('first start: save an Excel connection, read it with the README psql comm
   t.equal(child(saved, 'UserExplanation').text, 'Created ErpClient.xlsx from the template.', 'the Excel connector answers without ?ConnectorName=')
   t.ok(existsSync(path.join(dataDir, 'workbooks', 'ErpClient.xlsx')), 'the workbook is in DATA_DIR/workbooks')
   t.equal(child(await call(running.endpoint, 'WSTestConnection', testConnection), 'State').text, 'Ok')
+  const memory = await call(`${running.endpoint}?ConnectorName=Memory`, 'WSGetConfigData', `<WSGetConfigData xmlns="${TNS}"/>`)
+  t.equal(child(memory, 'UserExplanation').text, 'Connector plugin Memory not found; Excel have been loaded', 'the Memory demo is off by default')
 
   const rival = await promisify(execFile)(TSX, ['src/main.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, PORT: '0', DATA_DIR: dataDir } }).catch((e: { code: number; stderr: string }) => e)
   t.equal((rival as { code: number }).code, 1, 'a second server on the same embedded database is refused')
@@ -83,10 +85,13 @@ t.test('first start: save an Excel connection, read it with the README psql comm
   t.equal(await stop(running), 0, 'SIGTERM: exits 0 after finishing')
 })
 
-t.test('after a restart the connection is still known', async (t) => {
-  const running = await start({})
+t.test('after a restart the connection is still known; CONNECTORS serves the Memory demo too', async (t) => {
+  const running = await start({ CONNECTORS: 'excel,memory' })
   t.teardown(() => stop(running))
-  t.equal(child(await call(running.endpoint, 'WSTestConnection', testConnection), 'State').text, 'Ok')
+  t.equal(child(await call(running.endpoint, 'WSTestConnection', testConnection), 'State').text, 'Ok', 'Excel still answers without ?ConnectorName=')
+  const memory = await call(`${running.endpoint}?ConnectorName=Memory`, 'WSGetConfigData', `<WSGetConfigData xmlns="${TNS}"/>`)
+  t.equal(child(memory, 'State').text, 'Ok')
+  t.match(child(memory, 'FieldMetaDataObjects').children.map((f) => child(f, 'FieldKey').text), ['Dataset'])
 })
 
 t.test('a database that cannot be reached at start: one clear line and exit code 1', async (t) => {
