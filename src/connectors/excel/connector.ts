@@ -142,6 +142,15 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
     return { book, sheet: actorSheet(book, actorType), opened }
   }
 
+  /** Changes the workbook (see WorkbookFiles.update), answering a failure as {@link explainFileError} does. */
+  async function change<R>(ctx: CallContext, opened: Opened, plan: (book: ErpWorkbook) => { patches: CellPatch[]; answer: (written: ErpWorkbook) => R }): Promise<R> {
+    try {
+      return await files.update(ctx, opened.lockKey, opened.file, plan)
+    } catch (error) {
+      throw explainFileError(error, opened.name)
+    }
+  }
+
   function writable(connection: Connection): void {
     if (writeModeOf(connection.config) === 'ReadOnly') {
       throw invalidRequest('This connection is read only (WriteMode): actors cannot be created or saved. Change it in SuperOffice Admin.')
@@ -265,7 +274,7 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
     async createActor(ctx, connection, actor) {
       writable(connection)
       const { opened } = await sheetOf(connection, actor.ActorType)
-      return files.update(ctx, opened.lockKey, opened.file, (book) => {
+      return change(ctx, opened, (book) => {
         const sheet = actorSheet(book, actor.ActorType)
         const row = sheet.nextRow
         const erpKey = nextErpKey(sheet)
@@ -296,7 +305,7 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
       writable(connection)
       if (actors.length === 0) return { Actors: [] }
       const { opened } = await open(connection)
-      return files.update(ctx, opened.lockKey, opened.file, (book) => {
+      return change(ctx, opened, (book) => {
         // Every actor is checked before any cell is set: one bad actor fails the request and changes nothing.
         const stamp = nextLastModified(book)
         const patches: CellPatch[] = []
@@ -516,6 +525,8 @@ function explainFileError(error: unknown, name: string): unknown {
       return invalidRequest(`${name} exists but is not an Excel workbook that can be read: ${detail(error.message)}.`)
     case 'TOO_LARGE':
       return invalidRequest(`${name} is too large to use: ${detail(error.message)}.`)
+    case 'CHANGED':
+      return invalidRequest(`${name} kept changing on the server while the connector wrote to it, so nothing was saved. Try again.`)
     case 'IO': {
       // The worker passes a file-system error on as its message, which starts with the error's code.
       const code = /^(E[A-Z0-9]+):/.exec(error.message)?.[1]

@@ -3,7 +3,7 @@
 // connection may create, WriteMode checked, and a workbook cell an answer cannot carry reported, not fatal.
 import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
+import { copyFileSync, mkdirSync, statfsSync, writeFileSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t, { type Test } from 'tap'
@@ -91,6 +91,8 @@ t.test('the file system refuses: permission denied, read-only, full, each with i
     ['denied', ['--bind', '/sys/fs'], denied],
     ['readonly', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs'], /^The server's workbooks folder is read-only, so readonly\/x\.xlsx cannot be written\./],
     ['full', ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs'], /^The server's disk is full, so full\/x\.xlsx cannot be written\./],
+    // Full only after the workbook is made: a change to it cannot be written.
+    ['filling', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs'], /^The server's disk is full, so filling\/x\.xlsx cannot be written\./],
   ]
   const mounted = cases.filter(([name, args]) => mount(name, args))
   if (mounted.length < cases.length) {
@@ -104,7 +106,14 @@ t.test('the file system refuses: permission denied, read-only, full, each with i
   }
   const refusing = await startExcelServer({ workbooks: mounts })
   for (const [name, , message] of mounted) {
-    const answer = await call(refusing.endpoint, 'WSSaveConnection', body.save(randomUUID(), [['Filename', `${name}/x.xlsx`]]))
+    const guid = randomUUID()
+    let answer = await call(refusing.endpoint, 'WSSaveConnection', body.save(guid, [['Filename', `${name}/x.xlsx`]]))
+    if (name === 'filling') {
+      t.equal(outcome(answer).state, 'OkWithInfo', 'the workbook fits')
+      const free = statfsSync(path.join(mounts, name))
+      writeFileSync(path.join(mounts, name, 'ballast'), Buffer.alloc(Number(free.bavail * free.bsize)))
+      answer = await call(refusing.endpoint, 'WSCreateActor', body.create(guid, { ActorType: 'Customer', values: [['NAME', 'No room']] }))
+    }
     const o = { ...outcome(answer), tech: child(answer, 'TechExplanation').text }
     t.same([o.state, o.code], ['Error', 'FILE_STORAGE_ERROR'], name)
     t.match(o.explanation, message, name)
