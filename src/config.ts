@@ -7,6 +7,8 @@ import { parseSecretKeys, SecretKeyError } from './connections/secrets.js'
 import { loadOnlineConfig, type OnlineConfig } from './online/settings.js'
 import { loadTlsConfig, type TlsConfig } from './tls.js'
 import { DEFAULT_TIMEOUTS, type Timeouts } from './server.js'
+import { DEFAULT_MAX_WORKBOOKS } from './connectors/excel/connector.js'
+import { DEFAULT_CONNECTORS, SHIPPED_CONNECTOR_NAMES, type ShippedConnectorName } from './connectors/registry.js'
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_DEPTH } from './soap/plugin.js'
 
 export interface AppConfig {
@@ -30,6 +32,10 @@ export interface AppConfig {
   timeouts: Timeouts
   /** Empty: the endpoint is open to anyone who reaches the port. */
   accessTokens: string[]
+  /** The connectors served, in order: the first answers a URL without ?ConnectorName=. */
+  connectors: ShippedConnectorName[]
+  /** The most workbooks the Excel connector creates. */
+  maxWorkbooks: number
 }
 
 export class ConfigError extends Error {
@@ -60,6 +66,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const bodyLimit = integer('BODY_LIMIT', DEFAULT_BODY_LIMIT, 1024, 1024 ** 3, 'use a size in bytes from 1024 to 1073741824')!
   const maxDepth = integer('MAX_DEPTH', DEFAULT_MAX_DEPTH, 8, 1000, 'use a nesting depth from 8 to 1000')!
   const embeddedDbPort = integer('EMBEDDED_DB_PORT', undefined, 1, 65535, 'use a TCP port number from 1 to 65535')
+  const maxWorkbooks = integer('MAX_WORKBOOKS', DEFAULT_MAX_WORKBOOKS, 1, 1_000_000, 'use a number of workbooks from 1 to 1000000')!
+
+  const connectorsRaw = (env.CONNECTORS ?? '').trim()
+  let connectors = [...DEFAULT_CONNECTORS]
+  if (connectorsRaw !== '') {
+    const names = connectorsRaw.split(',').map((n) => n.trim().toLowerCase())
+    const known = (n: string): n is ShippedConnectorName => (SHIPPED_CONNECTOR_NAMES as string[]).includes(n)
+    if (!names.every(known) || new Set(names).size !== names.length) {
+      problems.push(`CONNECTORS="${env.CONNECTORS}" is not valid: list connectors separated by commas, each once, from ${SHIPPED_CONNECTOR_NAMES.join(', ')} (such as excel,memory)`)
+    } else connectors = names
+  }
 
   const host = env.HOST?.trim() || '127.0.0.1'
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) problems.push(`HOST="${env.HOST}" is not valid: use an IP address or host name, such as 0.0.0.0`)
@@ -121,5 +138,5 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   })
 
   if (problems.length > 0) throw new ConfigError(problems)
-  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKeys, embeddedDbPort, timeouts, accessTokens, online, tls }
+  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKeys, embeddedDbPort, timeouts, accessTokens, online, tls, connectors, maxWorkbooks }
 }

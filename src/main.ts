@@ -40,7 +40,7 @@ const store = new SqlConnectionStore(database, { secrets: config.secretKeys.leng
 const signingKeys = config.online && new SigningKeys(config.online.keySources)
 
 app = await buildServer({
-  connectors: shippedConnectors({ dataDir: config.dataDir }),
+  connectors: shippedConnectors({ dataDir: config.dataDir, connectors: config.connectors, maxWorkbooks: config.maxWorkbooks }),
   store,
   bodyLimit: config.bodyLimit,
   maxDepth: config.maxDepth,

@@ -11,6 +11,8 @@ t.test('defaults', async (t) => {
   t.equal(config.bodyLimit, 4 * 1024 * 1024)
   t.same(config.timeouts, { headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, idleTimeoutMs: 30_000 })
   t.same(config.accessTokens, [], 'no access tokens: the endpoint is open')
+  t.same(config.connectors, ['excel'], 'only the Excel connector: the Memory demo is off unless asked for')
+  t.equal(config.maxWorkbooks, 1000)
 })
 
 t.test('timeouts and access tokens', async (t) => {
@@ -33,6 +35,13 @@ t.test('timeouts and access tokens', async (t) => {
     t.match(message, /IDLE_TIMEOUT_MS="5s" is not valid: use a time in milliseconds/)
   }
 })
+
+t.test('CONNECTORS and MAX_WORKBOOKS', async (t) => {
+  t.same(loadConfig({ CONNECTORS: 'excel,memory' }).connectors, ['excel', 'memory'])
+  t.same(loadConfig({ CONNECTORS: ' Memory , EXCEL ' }).connectors, ['memory', 'excel'], 'in the order given, any letter case')
+  t.equal(loadConfig({ MAX_WORKBOOKS: '25' }).maxWorkbooks, 25)
+})
+
 
 t.test('values that are accepted', async (t) => {
   const config = loadConfig({
@@ -68,6 +77,12 @@ t.test('every bad value is named, with what to write instead', async (t) => {
     [{ CONNECTION_SECRET_KEY: `${'01'.repeat(32)},${Buffer.alloc(32, 1).toString('base64')}` }, /CONNECTION_SECRET_KEY is not valid: it lists the same key twice/],
     [{ CONNECTION_SECRET_KEY: 'a'.repeat(64), CONNECTION_SECRET_KEY_OLD: 'b'.repeat(64) }, /CONNECTION_SECRET_KEY_OLD is no longer read: list the old key after the new one/],
     [{ DATABASE_URL: 'postgres://h/db', EMBEDDED_DB_PORT: '5433' }, /EMBEDDED_DB_PORT applies only to the embedded database/],
+    [{ CONNECTORS: 'excel,sap' }, /CONNECTORS="excel,sap" is not valid: list connectors separated by commas, each once, from excel, memory/],
+    [{ CONNECTORS: 'excel,excel' }, /CONNECTORS="excel,excel" is not valid/],
+    [{ CONNECTORS: 'excel,' }, /CONNECTORS="excel," is not valid/],
+    [{ CONNECTORS: 'constructor' }, /CONNECTORS="constructor" is not valid/],
+    [{ MAX_WORKBOOKS: '0' }, /MAX_WORKBOOKS="0" is not valid: use a number of workbooks from 1 to 1000000/],
+    [{ MAX_WORKBOOKS: 'many' }, /MAX_WORKBOOKS="many"/],
   ]
   for (const [env, message] of rows) {
     t.throws(() => loadConfig(env), message, JSON.stringify(env))

@@ -65,6 +65,8 @@ t.test('first start: save an Excel connection, read it with the README psql comm
   t.equal(child(saved, 'UserExplanation').text, 'Created ErpClient.xlsx from the template.', 'the Excel connector answers without ?ConnectorName=')
   t.ok(existsSync(path.join(dataDir, 'workbooks', 'ErpClient.xlsx')), 'the workbook is in DATA_DIR/workbooks')
   t.equal(child(await call(running.endpoint, 'WSTestConnection', testConnection), 'State').text, 'Ok')
+  const memory = await call(`${running.endpoint}?ConnectorName=Memory`, 'WSGetConfigData', `<WSGetConfigData xmlns="${TNS}"/>`)
+  t.equal(child(memory, 'UserExplanation').text, 'Connector plugin Memory not found; Excel have been loaded', 'the Memory demo is off by default')
 
   const rival = await promisify(execFile)(TSX, ['src/main.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, PORT: '0', DATA_DIR: dataDir } }).catch((e: { code: number; stderr: string }) => e)
   t.equal((rival as { code: number }).code, 1, 'a second server on the same embedded database is refused')
@@ -83,9 +85,9 @@ t.test('first start: save an Excel connection, read it with the README psql comm
   t.equal(await stop(running), 0, 'SIGTERM: exits 0 after finishing')
 })
 
-t.test('after a restart the connection is still known; with ACCESS_TOKENS, only under the token, which is never logged', async (t) => {
+t.test('after a restart the connection is still known; with ACCESS_TOKENS, only under the token, which is never logged; CONNECTORS serves the Memory demo too', async (t) => {
   const token = randomBytes(32).toString('hex')
-  const running = await start({ ACCESS_TOKENS: `${randomBytes(32).toString('hex')},${token}` })
+  const running = await start({ ACCESS_TOKENS: `${randomBytes(32).toString('hex')},${token}`, CONNECTORS: 'excel,memory' })
   t.teardown(() => stop(running))
   t.match(running.endpoint, /\/<ACCESS_TOKEN>\/ErpConnectorWS\.svc$/, 'the ready line shows where the token goes')
   const withToken = running.endpoint.replace('<ACCESS_TOKEN>', token)
@@ -93,6 +95,9 @@ t.test('after a restart the connection is still known; with ACCESS_TOKENS, only 
   const without = await post(running.endpoint.replace('/<ACCESS_TOKEN>', ''), testConnection, { soapaction: action('WSTestConnection') })
   t.equal(without.status, 404)
   t.notOk(JSON.stringify(running.lines).includes(token), 'the token is not in the log')
+  const memory = await call(`${withToken}?ConnectorName=Memory`, 'WSGetConfigData', `<WSGetConfigData xmlns="${TNS}"/>`)
+  t.equal(child(memory, 'State').text, 'Ok', 'the Memory demo answers when CONNECTORS names it')
+  t.match(child(memory, 'FieldMetaDataObjects').children.map((f) => child(f, 'FieldKey').text), ['Dataset'])
 })
 
 t.test('a database that cannot be reached at start: one clear line and exit code 1', async (t) => {

@@ -20,12 +20,18 @@ export const ErrorCode = {
   StoreUnavailable: 'CONNECTION_STORE_UNAVAILABLE',
   /** The ERP's data is being changed by someone else (a workbook being saved); the call can be retried shortly. */
   WorkbookBusy: 'WORKBOOK_BUSY',
-  /** The ERP's data cannot be written (a full or read-only disk); the call can be retried once the operator fixed it. */
-  WorkbookNotWritable: 'WORKBOOK_NOT_WRITABLE',
   /** The connection's stored secrets cannot be opened with the configured CONNECTION_SECRET_KEY. */
   SecretKey: 'CONNECTION_SECRET_KEY',
   /** A stored secret is damaged, or was copied from another connection or field: it must be entered again. */
   SecretUnreadable: 'CONNECTION_SECRET_UNREADABLE',
+  /** A connector cannot use the file name it was given (too long, too deep, a folder in it is a file...). */
+  InvalidFilename: 'INVALID_FILENAME',
+  /** The server creates no more files for connections: an operator limit (such as MAX_WORKBOOKS) is reached. */
+  FileLimitReached: 'FILE_LIMIT_REACHED',
+  /** The server's file system refused (permission, read-only, full, I/O error): the operator must act. */
+  FileStorage: 'FILE_STORAGE_ERROR',
+  /** A Warning: a stored value holds characters a SOAP answer cannot carry; they were replaced, the cell is named. */
+  UnsendableValue: 'UNSENDABLE_VALUE',
 } as const
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -1,7 +1,8 @@
 /**
  * An ERP held in memory, one small data set per connection, seeded when the connection is saved. It exists to
  * exercise every operation end to end (tests, benchmarks, trying the server out) without an ERP; data is lost on
- * restart. The Excel connector is the model to copy for a real ERP.
+ * restart, and the server keeps a bounded number of data sets (the least recently used one is dropped, and seeded
+ * again if its connection is used later). The Excel connector is the model to copy for a real ERP.
  */
 import type * as T from '../../generated/types.js'
 import type { ActorsResult, Connection, ErpActor, ErpConnector, FieldValues, Result, SearchRestriction } from '../connector/connector.js'
@@ -10,15 +11,19 @@ import { parseDoubleValue } from '../encoding/values.js'
 
 type Field = T.FieldMetadataInfoWS & { FieldKey: string }
 
-const LISTS: Record<string, Array<[string, string]>> = {
-  CustomerGroup: [
-    ['1', 'Small'],
-    ['2', 'Medium'],
-    ['3', 'Large'],
+// Maps, not plain objects: list names and actor types come from callers ("constructor" must find nothing).
+const LISTS = new Map<string, Array<[string, string]>>([
+  [
+    'CustomerGroup',
+    [
+      ['1', 'Small'],
+      ['2', 'Medium'],
+      ['3', 'Large'],
+    ],
   ],
-}
+])
 
-const FIELDS: Record<string, Field[]> = {
+const FIELDS = new Map<string, Field[]>(Object.entries({
   Customer: [
     { FieldKey: 'CustNo', DisplayName: 'Customer number', FieldType: 'Integer', Access: 'ReadOnly' },
     { FieldKey: 'NAME', DisplayName: 'Name', FieldType: 'Text', Access: 'Mandatory', MaxLength: 200 },
@@ -33,7 +38,7 @@ const FIELDS: Record<string, Field[]> = {
     { FieldKey: 'BIRTHDATE', DisplayName: 'Birth date', FieldType: 'Datetime' },
     { FieldKey: 'EMAIL', DisplayName: 'E-mail', FieldType: 'Text' },
   ],
-}
+} satisfies Record<string, Field[]>))
 
 interface Dataset {
   actors: Map<string, Map<string, ErpActor>>
@@ -44,15 +49,32 @@ interface Dataset {
 export interface MemoryConnectorOptions {
   name?: string
   seed?: (actors: ErpActor[]) => void
+  /** Data sets kept (one per connection); the least recently used goes first. */
+  maxDatasets?: number
+  /** Actors one data set may hold; creating more is refused. */
+  maxActors?: number
 }
+
+export const DEFAULT_MAX_DATASETS = 100
+export const DEFAULT_MAX_ACTORS = 10_000
 
 /**
  * @example
  * const host = createConnectorHost({ connectors: [createMemoryConnector()], store })
  */
 export function createMemoryConnector(options: MemoryConnectorOptions = {}): ErpConnector & { dataset(id: string): Dataset | undefined } {
+  // A Map keeps insertion order: re-inserting on use makes its first key the least recently used.
   const datasets = new Map<string, Dataset>()
+  const maxDatasets = options.maxDatasets ?? DEFAULT_MAX_DATASETS
+  const maxActors = options.maxActors ?? DEFAULT_MAX_ACTORS
   let lastStamp = ''
+
+  function keep(id: string, dataset: Dataset): Dataset {
+    datasets.delete(id)
+    datasets.set(id, dataset)
+    while (datasets.size > maxDatasets) datasets.delete(datasets.keys().next().value!)
+    return dataset
+  }
 
   /** Strictly increasing within the process, sortable as text, parseable as an ISO date-time. */
   function stamp(): string {
@@ -70,7 +92,7 @@ export function createMemoryConnector(options: MemoryConnectorOptions = {}): Erp
       { ...actor('Person', '1', { FIRSTNAME: 'Kari', LASTNAME: 'Hansen', EMAIL: 'kari@example.com' }, at), ParentActorType: 'Customer', ParentErpKey: '17' },
     ]
     options.seed?.(rows)
-    const actors = new Map<string, Map<string, ErpActor>>(Object.keys(FIELDS).map((type) => [type, new Map()]))
+    const actors = new Map<string, Map<string, ErpActor>>([...FIELDS.keys()].map((type) => [type, new Map()]))
     let nextKey = 1
     for (const row of rows) {
       actors.get(row.ActorType)?.set(row.ErpKey, row)
@@ -79,15 +101,15 @@ export function createMemoryConnector(options: MemoryConnectorOptions = {}): Erp
     return { actors, nextKey }
   }
 
+  function datasetOf(connection: Connection): Dataset {
+    // Missing when the server restarted since the save, or the data set was dropped as least recently used: start
+    // again from the seed.
+    return keep(connection.id, datasets.get(connection.id) ?? seed())
+  }
+
   function table(connection: Connection, actorType: string): Map<string, ErpActor> {
-    let dataset = datasets.get(connection.id)
-    if (!dataset) {
-      // The server restarted since the save: start again from the seed.
-      dataset = seed()
-      datasets.set(connection.id, dataset)
-    }
-    const rows = dataset.actors.get(actorType)
-    if (!rows) throw invalidRequest(`This connector has no ${actorType} actors. It supports ${Object.keys(FIELDS).join(', ')}.`)
+    const rows = datasetOf(connection).actors.get(actorType)
+    if (!rows) throw invalidRequest(`This connector has no ${actorType} actors. It supports ${[...FIELDS.keys()].join(', ')}.`)
     return rows
   }
 
@@ -115,7 +137,7 @@ export function createMemoryConnector(options: MemoryConnectorOptions = {}): Erp
       ctx.log.info({ config: connection.config }, `memory connector: saving connection ${connection.id}`)
       const check = checkDataset(connection.config)
       if (check.State === 'Error') return check
-      datasets.set(connection.id, seed(connection.config.get('Dataset') === 'empty'))
+      keep(connection.id, seed(connection.config.get('Dataset') === 'empty'))
       return {}
     },
     async testConnection() {
@@ -126,7 +148,7 @@ export function createMemoryConnector(options: MemoryConnectorOptions = {}): Erp
       return {}
     },
     async getSupportedActorTypes() {
-      return { Items: Object.keys(FIELDS) }
+      return { Items: [...FIELDS.keys()] }
     },
     async getSupportedActorTypeFields(_ctx, _connection, actorType) {
       return { FieldMetaDataObjects: fieldsOf(actorType).map((f, i) => ({ ...f, Rank: i + 1 })) }
@@ -153,7 +175,10 @@ export function createMemoryConnector(options: MemoryConnectorOptions = {}): Erp
       const rows = table(connection, input.ActorType)
       const missing = fieldsOf(input.ActorType).find((f) => f.Access === 'Mandatory' && !input.FieldValues.get(f.FieldKey))
       if (missing) throw invalidRequest(`The field ${missing.FieldKey} is mandatory for ${input.ActorType}.`)
-      const dataset = datasets.get(connection.id)!
+      const dataset = datasetOf(connection)
+      let held = 0
+      for (const table of dataset.actors.values()) held += table.size
+      if (held >= maxActors) throw invalidRequest(`The new ${input.ActorType} was not created: the Memory demo connector holds at most ${maxActors} actors per connection.`)
       const key = String(dataset.nextKey++)
       const values: FieldValues = new Map([...input.FieldValues].filter(([k]) => writable(input.ActorType, k)))
       if (input.ActorType === 'Customer') values.set('CustNo', `[I:${key}]`)
@@ -204,8 +229,8 @@ function actor(type: string, key: string, values: Record<string, string>, at: st
 }
 
 function fieldsOf(actorType: string): Field[] {
-  const fields = FIELDS[actorType]
-  if (!fields) throw invalidRequest(`This connector has no ${actorType} actors. It supports ${Object.keys(FIELDS).join(', ')}.`)
+  const fields = FIELDS.get(actorType)
+  if (!fields) throw invalidRequest(`This connector has no ${actorType} actors. It supports ${[...FIELDS.keys()].join(', ')}.`)
   return fields
 }
 
@@ -214,8 +239,8 @@ function writable(actorType: string, key: string): boolean {
 }
 
 function listOf(listName: string): Array<[string, string]> {
-  const list = LISTS[listName]
-  if (!list) throw invalidRequest(`There is no list named "${listName}". Lists: ${Object.keys(LISTS).join(', ')}.`)
+  const list = LISTS.get(listName)
+  if (!list) throw invalidRequest(`There is no list named "${listName}". Lists: ${[...LISTS.keys()].join(', ')}.`)
   return list
 }
 

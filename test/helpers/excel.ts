@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import XLSX from 'sheetjs-style'
-import { createExcelConnector } from '../../src/connectors/excel/connector.js'
+import { createExcelConnector, type ExcelConnectorOptions } from '../../src/connectors/excel/connector.js'
 import { startTestServer, type TestServer } from './server.js'
 import type { TestDatabase } from './database.js'
 
@@ -15,10 +15,12 @@ export interface ExcelServer extends TestServer {
   book(name?: string): XLSX.WorkBook
 }
 
-export async function startExcelServer(options: { workbooks?: string; testDatabase?: TestDatabase } = {}): Promise<ExcelServer> {
+export async function startExcelServer(
+  options: { workbooks?: string; testDatabase?: TestDatabase; excel?: Omit<ExcelConnectorOptions, 'workbooksDir'> } = {},
+): Promise<ExcelServer> {
   const workbooks = options.workbooks ?? mkdtempSync(path.join(tmpdir(), 'erp-workbooks-'))
   const server = await startTestServer({
-    connectors: [createExcelConnector({ workbooksDir: workbooks })],
+    connectors: [createExcelConnector({ ...options.excel, workbooksDir: workbooks })],
     ...(options.testDatabase ? { testDatabase: options.testDatabase } : {}),
   })
   return {

@@ -4,13 +4,13 @@
  * ExcelErpSyncConnector, and the model to copy for a connector to a real ERP: configuration checks, field
  * metadata, reads from a cache, and all-or-nothing writes under a lock.
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, promises as fs } from 'node:fs'
 import path from 'node:path'
 import type * as T from '../../../generated/types.js'
 import type { CallContext, Connection, ErpActor, ErpConnector, FieldValues, Result } from '../../connector/connector.js'
 import { ConnectorFailure, ErrorCode, invalidRequest } from '../../connector/errors.js'
 import { serialToWallClock, type CellPatch, type RawCell } from './cells.js'
-import { checkWorkbookName, resolveWorkbookPath } from './paths.js'
+import { checkWorkbookName, fileSystemFailure, fileSystemFailureFor, MAX_FOLDER_DEPTH, resolveWorkbookPath } from './paths.js'
 import { compileRestriction, containsText, type StoredValue } from './search.js'
 import { templateWorkbook } from './template.js'
 import { WorkbookFileError, WorkbookFiles } from './workbook-files.js'
@@ -20,25 +20,36 @@ import {
   generatedValue,
   instantOf,
   interpretWorkbook,
+  nextErpKey,
   nextLastModified,
+  LAST_MODIFIED,
   PARENT_KEY,
   PARENT_TYPE,
   type ActorRow,
   type ActorSheet,
   type ErpWorkbook,
   type FieldSpec,
+  sendable,
+  unsendableIn,
 } from './workbook.js'
 
 export const EXCEL_CONNECTOR_NAME = 'Excel'
 const DEFAULT_FILENAME = 'ErpClient.xlsx'
+export const DEFAULT_MAX_WORKBOOKS = 1000
 
-/** Configuration lists, served for the all-zero GUID while SuperOffice Admin sets a connection up. */
-const CONFIG_LISTS: Record<string, Array<[string, string]>> = {
-  WriteMode: [
-    ['ReadWrite', 'US:"Read and write";NO:"Lese og skrive"'],
-    ['ReadOnly', 'US:"Read only";NO:"Kun lese"'],
+const WRITE_MODES = ['ReadWrite', 'ReadOnly'] as const
+type WriteMode = (typeof WRITE_MODES)[number]
+
+/** Configuration lists, served for the all-zero GUID while SuperOffice Admin sets a connection up (a Map: list names come from callers). */
+const CONFIG_LISTS = new Map<string, Array<[string, string]>>([
+  [
+    'WriteMode',
+    [
+      ['ReadWrite', 'US:"Read and write";NO:"Lese og skrive"'],
+      ['ReadOnly', 'US:"Read only";NO:"Kun lese"'],
+    ],
   ],
-}
+])
 
 const CONFIG_FIELDS: T.FieldMetadataInfoWS[] = [
   {
@@ -67,6 +78,8 @@ export interface ExcelConnectorOptions {
   /** Workbooks live here; a connection's Filename is relative to it. */
   workbooksDir: string
   name?: string
+  /** The most workbooks the connector creates in workbooksDir (files there count, whoever put them). */
+  maxWorkbooks?: number
 }
 
 /**
@@ -78,6 +91,9 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
   const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
   // What writers killed mid-write left behind goes at start; it is never needed and may hide a workbook.
   void files.sweep(options.workbooksDir).catch(() => undefined)
+  const maxWorkbooks = options.maxWorkbooks ?? DEFAULT_MAX_WORKBOOKS
+  // Counting the workbooks and creating one run one at a time in this process, so that the count holds.
+  let creating: Promise<unknown> = Promise.resolve()
 
   interface Opened {
     name: string
@@ -100,13 +116,27 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
     }
   }
 
-  /** A read-modify-write of the connection's workbook; file trouble is explained with the workbook's name. */
-  async function update<R>(ctx: CallContext, opened: Opened, plan: Parameters<typeof files.update<R>>[3]): Promise<R> {
-    try {
-      return await files.update(ctx, opened.lockKey, opened.file, plan)
-    } catch (error) {
-      throw explainFileError(error, opened.name)
-    }
+  /** Creates the workbook from the template unless it exists, within the MAX_WORKBOOKS limit; true when created. */
+  async function createWorkbook(ctx: CallContext, opened: Opened): Promise<boolean> {
+    const exists = await fs.lstat(opened.file).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return false
+        throw error
+      },
+    )
+    if (exists) return files.create(ctx, opened.lockKey, opened.file, templateWorkbook())
+    const run = creating.then(async () => {
+      if ((await countWorkbooks(options.workbooksDir, maxWorkbooks)) >= maxWorkbooks) {
+        throw new ConnectorFailure(
+          ErrorCode.FileLimitReached,
+          `${opened.name} was not created: this server holds ${maxWorkbooks} workbooks, the most it creates (MAX_WORKBOOKS). Use an existing workbook, or ask the server's operator to remove unused ones or raise the limit.`,
+        )
+      }
+      return files.create(ctx, opened.lockKey, opened.file, templateWorkbook())
+    })
+    creating = run.catch(() => undefined)
+    return run
   }
 
   async function sheetOf(connection: Connection, actorType: string): Promise<{ book: ErpWorkbook; sheet: ActorSheet; opened: Opened }> {
@@ -114,8 +144,17 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
     return { book, sheet: actorSheet(book, actorType), opened }
   }
 
+  /** Changes the workbook (see WorkbookFiles.update), answering a failure as {@link explainFileError} does. */
+  async function change<R>(ctx: CallContext, opened: Opened, plan: (book: ErpWorkbook) => { patches: CellPatch[]; answer: (written: ErpWorkbook) => R }): Promise<R> {
+    try {
+      return await files.update(ctx, opened.lockKey, opened.file, plan)
+    } catch (error) {
+      throw explainFileError(error, opened.name)
+    }
+  }
+
   function writable(connection: Connection): void {
-    if ((connection.config.get('WriteMode') ?? 'ReadWrite') === 'ReadOnly') {
+    if (writeModeOf(connection.config) === 'ReadOnly') {
       throw invalidRequest('This connection is read only (WriteMode): actors cannot be created or saved. Change it in SuperOffice Admin.')
     }
   }
@@ -129,6 +168,7 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
     },
 
     async testConfigData(_ctx, config) {
+      writeModeOf(config)
       const opened = await locate(config)
       try {
         const book = await files.read(opened.file)
@@ -142,10 +182,11 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
     },
 
     async saveConnection(ctx, connection) {
+      writeModeOf(connection.config)
       const opened = await locate(connection.config)
       let created: boolean
       try {
-        created = await files.create(ctx, opened.lockKey, opened.file, templateWorkbook())
+        created = await createWorkbook(ctx, opened)
         if (!created) await files.read(opened.file)
       } catch (error) {
         throw explainFileError(error, opened.name)
@@ -237,10 +278,10 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
     async createActor(ctx, connection, actor) {
       writable(connection)
       const { opened } = await sheetOf(connection, actor.ActorType)
-      return update(ctx, opened, (book) => {
+      return change(ctx, opened, (book) => {
         const sheet = actorSheet(book, actor.ActorType)
         const row = sheet.nextRow
-        const erpKey = String(Math.max(0, ...sheet.rows.map((r) => Number(r.erpKey)).filter(Number.isFinite)) + 1)
+        const erpKey = nextErpKey(sheet)
         const patches = cellsFor(book, sheet, actor, row, 'create')
         patches.push({ sheet: sheet.name, row, col: sheet.erpKeyColumn, value: erpKey })
         patches.push({ sheet: sheet.name, row, col: sheet.lastModifiedColumn, value: nextLastModified(book) })
@@ -256,7 +297,9 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
           patches,
           answer: (written) => {
             const stored = actorSheet(written, actor.ActorType)
-            return { Actor: toActor(stored, actor.ActorType, stored.byKey.get(erpKey)!, stored.fields.map((f) => f.key)) }
+            const replaced = new UnsendableCells()
+            const created = toActor(stored, actor.ActorType, stored.byKey.get(erpKey)!, stored.fields.map((f) => f.key), replaced)
+            return { ...replaced.warning(), Actor: created }
           },
         }
       })
@@ -266,7 +309,7 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
       writable(connection)
       if (actors.length === 0) return { Actors: [] }
       const { opened } = await open(connection)
-      return update(ctx, opened, (book) => {
+      return change(ctx, opened, (book) => {
         // Every actor is checked before any cell is set: one bad actor fails the request and changes nothing.
         const stamp = nextLastModified(book)
         const patches: CellPatch[] = []
@@ -282,12 +325,14 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
         }
         return {
           patches,
-          answer: (written) => ({
-            Actors: actors.map((actor) => {
+          answer: (written) => {
+            const replaced = new UnsendableCells()
+            const saved = actors.map((actor) => {
               const sheet = actorSheet(written, actor.ActorType)
-              return toActor(sheet, actor.ActorType, sheet.byKey.get(actor.ErpKey)!, [...actor.FieldValues.keys()])
-            }),
-          }),
+              return toActor(sheet, actor.ActorType, sheet.byKey.get(actor.ErpKey)!, [...actor.FieldValues.keys()], replaced)
+            })
+            return { ...replaced.warning(), Actors: saved }
+          },
         }
       })
     },
@@ -322,8 +367,8 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
 
   async function listOf(connection: Connection | null, listName: string): Promise<Map<string, string>> {
     if (connection === null) {
-      const items = CONFIG_LISTS[listName]
-      if (!items) throw invalidRequest(`There is no configuration list named "${listName}". Lists: ${Object.keys(CONFIG_LISTS).join(', ')}.`)
+      const items = CONFIG_LISTS.get(listName)
+      if (!items) throw invalidRequest(`There is no configuration list named "${listName}". Lists: ${[...CONFIG_LISTS.keys()].join(', ')}.`)
       return new Map(items)
     }
     const { book, opened } = await open(connection)
@@ -353,29 +398,74 @@ function unknownField(sheet: ActorSheet, keys: string[]): ConnectorFailure {
   )
 }
 
-/** Actors with only the requested fields; unknown field keys give a Warning naming them, with the rest returned. */
+/**
+ * Actors with only the requested fields. Unknown field keys give a Warning naming them, with the rest returned;
+ * cells an answer cannot carry are replaced and named in a Warning too, and an actor whose ErpKey is such a cell
+ * is left out: one bad cell never fails the other actors.
+ */
 function project(sheet: ActorSheet, actorType: string, rows: ActorRow[], fieldKeys: string[]): Result<{ Actors: T.ErpActorWS[] }> {
   const unknown = fieldKeys.filter((k) => !sheet.fieldByKey.has(k))
   const known = fieldKeys.filter((k) => sheet.fieldByKey.has(k))
-  const actors = rows.map((row) => toActor(sheet, actorType, row, known))
-  if (unknown.length === 0) return { Actors: actors }
+  const replaced = new UnsendableCells()
+  const actors: ErpActor[] = []
+  for (const row of rows) {
+    if (replaced.badKey(sheet, row)) continue
+    actors.push(toActor(sheet, actorType, row, known, replaced))
+  }
+  const warning = replaced.warning()
+  if (unknown.length === 0) return { ...warning, Actors: actors }
   const failure = unknownField(sheet, unknown)
-  return { State: 'Warning', ErrorCode: failure.code, UserExplanation: failure.userExplanation, Actors: actors }
+  const explanation = warning.UserExplanation ? `${failure.userExplanation} ${warning.UserExplanation}` : failure.userExplanation
+  return { State: 'Warning', ErrorCode: failure.code, UserExplanation: explanation, Actors: actors }
 }
 
-function toActor(sheet: ActorSheet, actorType: string, row: ActorRow, fieldKeys: string[]): ErpActor {
+/**
+ * Cells whose text holds characters an answer cannot carry (XML 1.0 has no way to write U+0001, for one): they are
+ * sent with those characters replaced by U+FFFD, and the answer is a Warning naming each (sheet, ErpKey, field).
+ */
+class UnsendableCells {
+  private readonly found: string[] = []
+
+  /** The text to send for a cell, noting it when it had to change. */
+  text(sheet: ActorSheet, row: ActorRow, field: string, text: string): string {
+    const bad = unsendableIn(text)
+    if (bad === undefined) return text
+    this.found.push(`${sheet.name} ErpKey ${row.erpKey}, field ${field} (${bad})`)
+    return sendable(text)
+  }
+
+  /** True (and noted) when the row's ErpKey itself cannot be sent: the actor is left out of the answer. */
+  badKey(sheet: ActorSheet, row: ActorRow): boolean {
+    const bad = unsendableIn(row.erpKey)
+    if (bad === undefined) return false
+    this.found.push(`${sheet.name} row ${row.row + 1}, whose ErpKey has ${bad}, was left out`)
+    return true
+  }
+
+  warning(): Result {
+    if (this.found.length === 0) return {}
+    const listed = this.found.slice(0, 10).join('; ') + (this.found.length > 10 ? `; and ${this.found.length - 10} more` : '')
+    return {
+      State: 'Warning',
+      ErrorCode: ErrorCode.UnsendableValue,
+      UserExplanation: `${this.found.length} workbook cell${this.found.length > 1 ? 's hold' : ' holds'} characters that cannot be sent to SuperOffice (control characters), replaced by U+FFFD: ${listed}. Correct ${this.found.length > 1 ? 'them' : 'it'} in the workbook.`,
+    }
+  }
+}
+
+function toActor(sheet: ActorSheet, actorType: string, row: ActorRow, fieldKeys: string[], replaced: UnsendableCells): ErpActor {
   const values: FieldValues = new Map()
   for (const key of fieldKeys) {
     const field = sheet.fieldByKey.get(key)
-    if (field) values.set(key, encodeCell(field, row.cells[field.column]))
+    if (field) values.set(key, replaced.text(sheet, row, key, encodeCell(field, row.cells[field.column])))
   }
   return {
     ActorType: actorType,
     ErpKey: row.erpKey,
     FieldValues: values,
-    LastModified: row.lastModified,
-    ParentActorType: row.parentType,
-    ParentErpKey: row.parentKey,
+    LastModified: replaced.text(sheet, row, LAST_MODIFIED, row.lastModified),
+    ParentActorType: replaced.text(sheet, row, PARENT_TYPE, row.parentType),
+    ParentErpKey: replaced.text(sheet, row, PARENT_KEY, row.parentKey),
   }
 }
 
@@ -425,31 +515,62 @@ function problemsText(name: string, book: ErpWorkbook): string {
   return `${name} works, with ${book.problems.length} problem${book.problems.length > 1 ? 's' : ''}: ${book.problems.slice(0, 5).join(' ')}`
 }
 
+/**
+ * What to answer for a failure on the workbook `name` (as the caller wrote it). The worker's messages name the
+ * file by its last path segment, and a file-system error's message holds the server path: neither is passed on.
+ */
 function explainFileError(error: unknown, name: string): unknown {
-  if (!(error instanceof WorkbookFileError)) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'EACCES' || code === 'EPERM') return invalidRequest(`${name} cannot be read by the server (permission denied).`)
-    return error
-  }
+  if (!(error instanceof WorkbookFileError)) return fileSystemFailure(error, name)
+  const detail = (message: string) => message.replace(/^.*?\.xlsx(?= )/i, name)
   switch (error.reason) {
     case 'NOT_FOUND':
       return invalidRequest(`${name} does not exist in the workbooks folder. Save the connection again to create it from the template.`)
     case 'NOT_A_WORKBOOK':
-      return invalidRequest(`${name} exists but is not an Excel workbook that can be read: ${error.message}.`)
+      return invalidRequest(`${name} exists but is not an Excel workbook that can be read: ${detail(error.message)}.`)
     case 'TOO_LARGE':
-      return invalidRequest(`${name} is too large to use: ${error.message}.`)
+      return invalidRequest(`${name} is too large to use: ${detail(error.message)}.`)
     case 'BUSY':
     case 'CHANGED':
-      return new ConnectorFailure(error.code, `${name} is being saved by someone else right now; try again in a moment.`)
+      return new ConnectorFailure(ErrorCode.WorkbookBusy, `${name} is being saved by someone else right now; try again in a moment.`)
+    case 'TIMEOUT':
+    case 'CRASHED':
+      return new ConnectorFailure(ErrorCode.WorkbookBusy, `${name}: ${error.message}. Try again; if it persists, tell the server's operator.`)
     case 'NO_SPACE':
     case 'READ_ONLY':
-      return new ConnectorFailure(error.code, `${name} cannot be saved: ${error.message}. Ask the server's operator to free space or make the workbooks folder writable, then try again.`)
     case 'PERMISSION':
     case 'IO':
-      return invalidRequest(`${name} cannot be read or written by the server: ${error.message}.`)
+      if (error.errno !== undefined) return fileSystemFailureFor(error.errno, name)
+      return new ConnectorFailure(ErrorCode.FileStorage, `The server could not read or write ${name}. Try again; if it persists, tell the server's operator.`)
     default:
       return error
   }
+}
+
+function writeModeOf(config: ReadonlyMap<string, string | null>): WriteMode {
+  const raw = (config.get('WriteMode') ?? '').trim()
+  if (raw === '') return 'ReadWrite'
+  const mode = WRITE_MODES.find((m) => m.toLowerCase() === raw.toLowerCase())
+  if (!mode) throw invalidRequest(`WriteMode "${sendable(raw.length > 40 ? `${raw.slice(0, 37)}...` : raw)}" is not one of ${WRITE_MODES.join(', ')}. Choose one of them in SuperOffice Admin.`)
+  return mode
+}
+
+/** The .xlsx files in `root` and its folders (as deep as a Filename may go), counting no further than `limit`. */
+async function countWorkbooks(root: string, limit: number): Promise<number> {
+  let count = 0
+  let level = [root]
+  for (let depth = 0; depth <= MAX_FOLDER_DEPTH && level.length > 0 && count < limit; depth++) {
+    const next: string[] = []
+    for (const folder of level) {
+      const entries = await fs.readdir(folder, { withFileTypes: true }).catch(() => [])
+      for (const entry of entries) {
+        if (entry.isDirectory()) next.push(path.join(folder, entry.name))
+        else if (entry.isFile() && !entry.name.startsWith('.') && /\.xlsx$/i.test(entry.name)) count++
+      }
+      if (count >= limit) break
+    }
+    level = next
+  }
+  return count
 }
 
 /** Where the Excel connector keeps workbooks, given the server's data folder. */

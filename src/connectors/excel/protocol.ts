@@ -35,4 +35,4 @@ export type WorkerFailureCode =
 export type WorkerResponse =
   | { id: number; ok: true; version: FileVersion; workbook: RawWorkbook }
   | { id: number; ok: true; version?: undefined }
-  | { id: number; ok: false; code: WorkerFailureCode; message: string }
+  | { id: number; ok: false; code: WorkerFailureCode; message: string; errno?: string }

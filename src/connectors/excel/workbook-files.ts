@@ -18,6 +18,8 @@ export class WorkbookFileError extends ConnectorFailure {
   constructor(
     readonly reason: WorkerFailureCode,
     explanation: string,
+    /** The file system's error code (ENOSPC...), when the failure is one. */
+    readonly errno?: string,
   ) {
     super(errorCodeOf(reason), explanation)
   }
@@ -31,7 +33,9 @@ function errorCodeOf(reason: WorkerFailureCode): string {
       return ErrorCode.WorkbookBusy
     case 'NO_SPACE':
     case 'READ_ONLY':
-      return ErrorCode.WorkbookNotWritable
+    case 'PERMISSION':
+    case 'IO':
+      return ErrorCode.FileStorage
     case 'TIMEOUT':
     case 'CRASHED':
       return ErrorCode.WorkbookBusy
@@ -233,7 +237,7 @@ export class WorkbookFiles<Book> {
       if (!waiting) return
       clearTimeout(waiting.timer)
       if (response.ok) waiting.resolve(response.version ? { version: response.version, workbook: response.workbook } : undefined)
-      else waiting.reject(new WorkbookFileError(response.code, response.message))
+      else waiting.reject(new WorkbookFileError(response.code, response.message, response.errno))
     })
     worker.on('error', () => this.replaceWorker(worker, 'CRASHED'))
     worker.on('exit', () => this.replaceWorker(worker, 'CRASHED'))

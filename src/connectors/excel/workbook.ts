@@ -93,6 +93,37 @@ export function cellText(cell: RawCell | undefined): string {
   return isoOf(serialToWallClock(cell.serial))
 }
 
+// What XML 1.0 cannot carry, so a SOAP answer cannot either (src/soap/writer.ts refuses it): C0 controls other
+// than tab, LF and CR, U+FFFE, U+FFFF and unpaired surrogates.
+const UNSENDABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const UNSENDABLE_ALL = new RegExp(UNSENDABLE.source, 'g')
+
+/** The first character of `text` an answer cannot carry, as `U+0001`, or undefined when there is none. */
+export function unsendableIn(text: string): string | undefined {
+  const found = UNSENDABLE.exec(text)
+  return found ? `U+${found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}` : undefined
+}
+
+/** `text` with every character an answer cannot carry replaced by U+FFFD (the replacement character). */
+export function sendable(text: string): string {
+  return UNSENDABLE.test(text) ? text.replace(UNSENDABLE_ALL, '\uFFFD') : text
+}
+
+/** `text` for a message: characters an answer cannot carry written as \u0001. */
+function printable(text: string): string {
+  return UNSENDABLE.test(text) ? text.replace(UNSENDABLE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : text
+}
+
+/** The ErpKey for a new row: one more than the highest numeric ErpKey of the sheet (a loop: sheets are large). */
+export function nextErpKey(sheet: ActorSheet): string {
+  let highest = 0
+  for (const row of sheet.rows) {
+    const n = Number(row.erpKey)
+    if (Number.isFinite(n) && n > highest) highest = n
+  }
+  return String(highest + 1)
+}
+
 function isoOf(w: WallClock): string {
   const p = (n: number, width = 2) => String(n).padStart(width, '0')
   return `${p(w.year, 4)}-${p(w.month)}-${p(w.day)}T${p(w.hour)}:${p(w.minute)}:${p(w.second)}`
@@ -121,6 +152,8 @@ export function interpretWorkbook(raw: RawWorkbook): ErpWorkbook {
       const fields: FieldSpec[] = []
       header.forEach((key, index) => {
         if (key === '' || special.has(key)) return
+        const bad = unsendableIn(key)
+        if (bad) return problems.push(`Sheet ${sheet.name} has a column named ${printable(key)}, with ${bad}, which cannot be sent to SuperOffice; it is not used.`)
         if (fields.some((f) => f.key === key)) return problems.push(`Sheet ${sheet.name} has two columns named ${key}; the first is used.`)
         fields.push({ ...defaultSpec(key), ...specs.get(`${sheet.name}\u0000${key}`), column: index })
       })
@@ -163,10 +196,19 @@ export function interpretWorkbook(raw: RawWorkbook): ErpWorkbook {
       const keyColumn = header.indexOf('Key')
       const textColumn = header.indexOf('Text')
       const items = new Map<string, string>()
-      for (const cells of sheet.rows.slice(1)) {
-        const key = cellText(cells[keyColumn]).trim()
-        if (key !== '' && !items.has(key)) items.set(key, cellText(cells[textColumn]))
+      if (unsendableIn(sheet.name)) {
+        problems.push(`The list sheet ${printable(sheet.name)} has a name that cannot be sent to SuperOffice; it is not used.`)
+        continue
       }
+      sheet.rows.forEach((cells, index) => {
+        if (index === 0) return
+        const key = cellText(cells[keyColumn]).trim()
+        if (key === '' || items.has(key)) return
+        const text = cellText(cells[textColumn])
+        const bad = unsendableIn(key) ?? unsendableIn(text)
+        if (bad) problems.push(`List sheet ${sheet.name}, row ${index + 1}: ${bad} cannot be sent to SuperOffice; ${unsendableIn(key) ? 'the item is left out' : 'it is sent as U+FFFD'}.`)
+        if (!unsendableIn(key)) items.set(key, sendable(text))
+      })
       lists.set(sheet.name, items)
     }
   }
@@ -183,7 +225,7 @@ export function interpretWorkbook(raw: RawWorkbook): ErpWorkbook {
       problems.push(`The Fields sheet describes ${sheet}.${field}, but sheet ${sheet} has no such column.`)
     }
   }
-  return { actorSheets, lists, lastModifiedMs, problems }
+  return { actorSheets, lists, lastModifiedMs, problems: problems.map(printable) }
 }
 
 function defaultSpec(key: string): FieldSpec {
@@ -211,15 +253,17 @@ function readFieldSpecs(raw: RawWorkbook, problems: string[]): Map<string, Omit<
     const accessText = at(cells, 'Access') || 'Normal'
     const access = ACCESS.find((a) => a.toLowerCase() === accessText.toLowerCase())
     if (!access) problems.push(`${line}: Access "${accessText}" is not one of ${ACCESS.join(', ')}; Normal is used.`)
+    const texts = (['DisplayName', 'Description', 'ListName'] as const).filter((name) => unsendableIn(at(cells, name)))
+    if (texts.length > 0) problems.push(`${line}: ${texts.join(', ')} ${texts.length > 1 ? 'have' : 'has'} characters that cannot be sent to SuperOffice; they are sent as U+FFFD.`)
     const maxLength = Number(at(cells, 'MaxLength') || '0')
     const searchable = at(cells, 'Searchable').toLowerCase()
     specs.set(`${sheetName}\u0000${key}`, {
       key,
       type: type ?? 'Text',
       access: access ?? 'Normal',
-      displayName: at(cells, 'DisplayName') || key,
-      description: at(cells, 'Description'),
-      listName: at(cells, 'ListName'),
+      displayName: sendable(at(cells, 'DisplayName') || key),
+      description: sendable(at(cells, 'Description')),
+      listName: sendable(at(cells, 'ListName')),
       maxLength: Number.isInteger(maxLength) && maxLength > 0 ? maxLength : 0,
       searchable: !['no', 'false', '0', 'n'].includes(searchable),
       generated: at(cells, 'Generated'),

@@ -32,6 +32,7 @@ class WorkerFailure extends Error {
   constructor(
     readonly code: WorkerFailureCode,
     message: string,
+    readonly errno?: string,
   ) {
     super(message)
   }
@@ -161,19 +162,20 @@ function keepThemeText(book: XLSX.WorkBook): void {
 
 /** A file-system error as a failure the caller can act on, naming the workbook but never the server's path. */
 function fileSystemFailure(error: unknown, file: string, doing: 'read' | 'write'): WorkerFailure {
-  const code = (error as NodeJS.ErrnoException).code
+  const errno = (error as NodeJS.ErrnoException).code
+  const code = typeof errno === 'string' && /^E[A-Z0-9]+$/.test(errno) ? errno : undefined
   const name = path.basename(file)
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new WorkerFailure('NO_SPACE', `the disk that holds ${name} is full`)
+      return new WorkerFailure('NO_SPACE', `the disk that holds ${name} is full`, code)
     case 'EROFS':
-      return new WorkerFailure('READ_ONLY', `the disk that holds ${name} is read-only`)
+      return new WorkerFailure('READ_ONLY', `the disk that holds ${name} is read-only`, code)
     case 'EACCES':
     case 'EPERM':
-      return new WorkerFailure('PERMISSION', `the server is not allowed to ${doing} ${name}`)
+      return new WorkerFailure('PERMISSION', `the server is not allowed to ${doing} ${name}`, code)
     default:
-      return new WorkerFailure('IO', `${name} could not be ${doing === 'read' ? 'read' : 'written'}${code ? ` (${code})` : ''}`)
+      return new WorkerFailure('IO', `${name} could not be ${doing === 'read' ? 'read' : 'written'}${code ? ` (${code})` : ''}`, code)
   }
 }
 
@@ -521,7 +523,7 @@ parentPort?.on('message', (request: WorkerRequest) => {
       response = done ? { id: request.id, ok: true, ...done } : { id: request.id, ok: true }
     } catch (error) {
       const failure = error instanceof WorkerFailure ? error : fileSystemFailure(error, request.path, 'read')
-      response = { id: request.id, ok: false, code: failure.code, message: failure.message }
+      response = { id: request.id, ok: false, code: failure.code, message: failure.message, ...(failure.errno ? { errno: failure.errno } : {}) }
     }
     parentPort!.postMessage(response)
   })

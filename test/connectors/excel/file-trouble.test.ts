@@ -70,7 +70,7 @@ function smallDisk(t: Test, bytes: number): string {
 }
 
 const asRoot = process.getuid?.() === 0
-t.test('a full disk and a read-only disk answer WORKBOOK_NOT_WRITABLE with the workbook\'s name, and lose nothing', { skip: asRoot ? false : 'mounting a small file system needs root' }, async (t) => {
+t.test('a full disk and a read-only disk answer FILE_STORAGE_ERROR with the workbook\'s name, and lose nothing', { skip: asRoot ? false : 'mounting a small file system needs root' }, async (t) => {
   const disk = smallDisk(t, 4 * 1024 * 1024)
   const workbooks = path.join(disk, 'workbooks')
   mkdirSync(workbooks)
@@ -93,8 +93,8 @@ t.test('a full disk and a read-only disk answer WORKBOOK_NOT_WRITABLE with the w
   }
   const full = outcome(await call(server.endpoint, 'WSSaveActors', body.saveActors(guid, [{ ActorType: 'Customer', ErpKey: created.ErpKey, values: [['NAME', 'Lost?']] }])))
   t.equal(full.state, 'Error', 'a write on a full disk fails')
-  t.equal(full.code, 'WORKBOOK_NOT_WRITABLE', 'with a retryable code')
-  t.match(full.explanation, /sub\/Trouble\.xlsx cannot be saved: the disk that holds Trouble\.xlsx is full/, 'naming the workbook as the connection does')
+  t.equal(full.code, 'FILE_STORAGE_ERROR', 'with the code that says the operator must act')
+  t.match(full.explanation, /disk is full, so sub\/Trouble\.xlsx cannot be written.*try again/, 'naming the workbook as the connection does')
   t.notMatch(full.explanation, disk, 'without the server path')
   t.same(sideFiles(folder), [], 'the temporary file is removed at once')
   const kept = actors(await call(server.endpoint, 'WSGetActors', body.get(guid, 'Customer', [created.ErpKey], ['NAME'])))
@@ -103,7 +103,7 @@ t.test('a full disk and a read-only disk answer WORKBOOK_NOT_WRITABLE with the w
   rmSync(filler)
   execFileSync('mount', ['-o', 'remount,ro', disk], { stdio: 'pipe' })
   const readOnly = outcome(await call(server.endpoint, 'WSSaveActors', body.saveActors(guid, [{ ActorType: 'Customer', ErpKey: created.ErpKey, values: [['NAME', 'Lost?']] }])))
-  t.equal(readOnly.code, 'WORKBOOK_NOT_WRITABLE', 'a read-only disk has the same retryable code')
+  t.equal(readOnly.code, 'FILE_STORAGE_ERROR', 'a read-only disk has the same code')
   t.match(readOnly.explanation, /read-only/, 'and says why')
   t.notMatch(readOnly.explanation, disk, 'without the server path')
 
