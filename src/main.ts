@@ -40,6 +40,9 @@ app = await buildServer({
   store,
   bodyLimit: config.bodyLimit,
   maxDepth: config.maxDepth,
+  maxAttributes: config.maxAttributes,
+  maxNamespaceDeclarations: config.maxNamespaceDeclarations,
+  maxNameLength: config.maxNameLength,
   trustProxy: config.trustProxy,
   logger: { level: config.logLevel },
 })

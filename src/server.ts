@@ -21,6 +21,10 @@ export interface ServerOptions {
   bodyLimit?: number
   /** Deepest element nesting accepted in a request. */
   maxDepth?: number
+  /** Per-element and per-name limits on a request's XML (see soapPlugin). */
+  maxAttributes?: number
+  maxNamespaceDeclarations?: number
+  maxNameLength?: number
   /** Honour X-Forwarded-Proto/-Host (and -For) from a reverse proxy. */
   trustProxy?: boolean
   logger?: FastifyServerOptions['logger']
@@ -49,6 +53,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ...host,
     ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
     ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
+    ...(options.maxAttributes !== undefined ? { maxAttributes: options.maxAttributes } : {}),
+    ...(options.maxNamespaceDeclarations !== undefined ? { maxNamespaceDeclarations: options.maxNamespaceDeclarations } : {}),
+    ...(options.maxNameLength !== undefined ? { maxNameLength: options.maxNameLength } : {}),
   })
   app.get('/healthz', async (_request, reply) => {
     const store = await options.store.health()
