@@ -18,10 +18,10 @@ import { templateWorkbook } from '../src/connectors/excel/template.js'
 import { interpretWorkbook, type ErpWorkbook } from '../src/connectors/excel/workbook.js'
 import { WorkbookFiles } from '../src/connectors/excel/workbook-files.js'
 import { buildServer } from '../src/server.js'
-import { readEnvelope } from '../src/soap/plugin.js'
+import { DEFAULT_BODY_LIMIT, readEnvelope } from '../src/soap/plugin.js'
 import { writeXmlLent } from '../src/soap/writer.js'
 import { compareWithNodeSoap, type StackComparison } from './bench/compare.js'
-import { actorsRequest, bigActors, customers, envelope, TNS } from './bench/data.js'
+import { actorsRequest, bigActors, customers, envelope, requestsAtTheLimits, TNS } from './bench/data.js'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
@@ -62,21 +62,21 @@ function codecCosts() {
   }
   // As the server reads it: from the bytes, the envelope checked and the typed request built in the same pass.
   const request = Buffer.from(envelope(actorsRequest(bigActors(500, 10))))
-  const read = () => readEnvelope(request, 32, () => ErpConnectorWS.operations.WSSaveActors.readRequest).value
+  const read = () => readEnvelope(request, { maxDepth: 32 }, () => ErpConnectorWS.operations.WSSaveActors.readRequest).value
   const plain = response.Actors.map((a) => ({ ...a, FieldValues: Object.fromEntries(a.FieldValues!) }))
   const json = JSON.stringify(bigActors(500, 10).map((a) => ({ ...a, FieldValues: Object.fromEntries(a.FieldValues!) })))
   // The server sends bytes, so the baseline for writing ends in bytes too.
   const stringify = () => Buffer.from(JSON.stringify(plain))
   const parse = () => JSON.parse(json) as unknown
   const runs = quick ? 40 : 150
-  const alternate = (work: () => unknown, baseline: () => unknown) => {
-    for (let i = 0; i < 30; i++) {
+  const alternate = (work: () => unknown, baseline: () => unknown, samples = runs, warmup = 30) => {
+    for (let i = 0; i < warmup; i++) {
       work()
       baseline()
     }
     const ours: number[] = []
     const theirs: number[] = []
-    for (let i = 0; i < runs; i++) {
+    for (let i = 0; i < samples; i++) {
       ours.push(time(work))
       theirs.push(time(baseline))
     }
@@ -84,9 +84,21 @@ function codecCosts() {
   }
   const writing = alternate(write, stringify)
   const reading = alternate(read, parse)
+  // The largest requests the reader's limits let through: a body as large as accepted, every element at a limit.
+  const atTheLimits = requestsAtTheLimits(DEFAULT_BODY_LIMIT - 1024).map(({ name, xml, json }) => {
+    const bytes = Buffer.from(xml)
+    const measured = alternate(
+      () => readEnvelope(bytes, { maxDepth: 32 }, () => undefined),
+      () => JSON.parse(json) as unknown,
+      quick ? 8 : 30,
+      3,
+    )
+    return { name, ...measured.ours, bytes: bytes.length, jsonBytes: Buffer.byteLength(json), jsonParseP50: measured.baseline.p50, ratioToJson: measured.ours.p50 / measured.baseline.p50 }
+  })
   return {
     writeActorResponse1000: { ...writing.ours, bytes: write(), jsonStringifyP50: writing.baseline.p50, ratioToJson: writing.ours.p50 / writing.baseline.p50 },
     readSaveActorsRequest500: { ...reading.ours, bytes: request.length, jsonParseP50: reading.baseline.p50, ratioToJson: reading.ours.p50 / reading.baseline.p50 },
+    readAtTheLimits: atTheLimits,
   }
 }
 
@@ -204,6 +216,10 @@ const w = results.codec.writeActorResponse1000
 const r = results.codec.readSaveActorsRequest500
 console.log(`   write a 1,000-actor WSGetActors response (${w.bytes} bytes): p50 ${ms(w.p50)}  (${w.ratioToJson.toFixed(2)}x JSON.stringify + Buffer.from of the same actors: ${ms(w.jsonStringifyP50)})`)
 console.log(`   read a 500-actor WSSaveActors request (${r.bytes} bytes): p50 ${ms(r.p50)}  (${r.ratioToJson.toFixed(2)}x JSON.parse of the same actors: ${ms(r.jsonParseP50)})`)
+for (const l of results.codec.readAtTheLimits) {
+  const within = l.ratioToJson <= r.ratioToJson ? 'within' : 'OVER'
+  console.log(`   read ${l.bytes} bytes of ${l.name}: p50 ${ms(l.p50)}  (${l.ratioToJson.toFixed(2)}x JSON.parse of ${l.jsonBytes} bytes alike: ${ms(l.jsonParseP50)}; ${within} the 500-actor ratio ${r.ratioToJson.toFixed(2)}x)`)
+}
 
 console.log('\n2. Excel connector, 10,000-customer workbook')
 results.excel = await excelBench()

@@ -9,7 +9,7 @@ import { loadTlsConfig, type TlsConfig } from './tls.js'
 import { DEFAULT_TIMEOUTS, type Timeouts } from './server.js'
 import { DEFAULT_MAX_WORKBOOKS } from './connectors/excel/connector.js'
 import { DEFAULT_CONNECTORS, SHIPPED_CONNECTOR_NAMES, type ShippedConnectorName } from './connectors/registry.js'
-import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_DEPTH } from './soap/plugin.js'
+import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_NAME_LENGTH, DEFAULT_MAX_NAMESPACE_DECLARATIONS } from './soap/plugin.js'
 
 export interface AppConfig {
   port: number
@@ -19,6 +19,9 @@ export interface AppConfig {
   dataDir: string
   bodyLimit: number
   maxDepth: number
+  maxAttributes: number
+  maxNamespaceDeclarations: number
+  maxNameLength: number
   trustProxy: boolean
   logLevel: string
   /** Key ring for Password values at rest: seal with the first, open with any; empty when unset. */
@@ -65,6 +68,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const port = integer('PORT', 8080, 0, 65535, 'use a TCP port number from 0 to 65535 (0 picks a free one)')!
   const bodyLimit = integer('BODY_LIMIT', DEFAULT_BODY_LIMIT, 1024, 1024 ** 3, 'use a size in bytes from 1024 to 1073741824')!
   const maxDepth = integer('MAX_DEPTH', DEFAULT_MAX_DEPTH, 8, 1000, 'use a nesting depth from 8 to 1000')!
+  const maxAttributes = integer('MAX_ATTRIBUTES', DEFAULT_MAX_ATTRIBUTES, 8, 100_000, 'use a number of attributes per element from 8 to 100000')!
+  const maxNamespaceDeclarations = integer(
+    'MAX_NAMESPACE_DECLARATIONS',
+    DEFAULT_MAX_NAMESPACE_DECLARATIONS,
+    8,
+    100_000,
+    'use a number of namespace declarations per element from 8 to 100000',
+  )!
+  const maxNameLength = integer('MAX_NAME_LENGTH', DEFAULT_MAX_NAME_LENGTH, 256, 1024 * 1024, 'use a length in bytes from 256 to 1048576')!
   const embeddedDbPort = integer('EMBEDDED_DB_PORT', undefined, 1, 65535, 'use a TCP port number from 1 to 65535')
   const maxWorkbooks = integer('MAX_WORKBOOKS', DEFAULT_MAX_WORKBOOKS, 1, 1_000_000, 'use a number of workbooks from 1 to 1000000')!
 
@@ -138,5 +150,5 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   })
 
   if (problems.length > 0) throw new ConfigError(problems)
-  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKeys, embeddedDbPort, timeouts, accessTokens, online, tls, connectors, maxWorkbooks }
+  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, maxAttributes, maxNamespaceDeclarations, maxNameLength, trustProxy, logLevel, secretKeys, embeddedDbPort, timeouts, accessTokens, online, tls, connectors, maxWorkbooks }
 }

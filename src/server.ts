@@ -36,6 +36,10 @@ export interface ServerOptions {
   bodyLimit?: number
   /** Deepest element nesting accepted in a request. */
   maxDepth?: number
+  /** Per-element and per-name limits on a request's XML (see soapPlugin). */
+  maxAttributes?: number
+  maxNamespaceDeclarations?: number
+  maxNameLength?: number
   /** Honour X-Forwarded-Proto/-Host (and -For) from a reverse proxy. */
   trustProxy?: boolean
   timeouts?: Partial<Timeouts>
@@ -95,6 +99,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       otherAction: authenticateRoute(options.online ?? new OnlineAuthenticator(undefined)),
       ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
       ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
+      ...(options.maxAttributes !== undefined ? { maxAttributes: options.maxAttributes } : {}),
+      ...(options.maxNamespaceDeclarations !== undefined ? { maxNamespaceDeclarations: options.maxNamespaceDeclarations } : {}),
+      ...(options.maxNameLength !== undefined ? { maxNameLength: options.maxNameLength } : {}),
     })
   })
   // Open to anyone, so it says only whether the server can serve; what is wrong goes to the log.

@@ -13,6 +13,7 @@ t.test('defaults', async (t) => {
   t.same(config.accessTokens, [], 'no access tokens: the endpoint is open')
   t.same(config.connectors, ['excel'], 'only the Excel connector: the Memory demo is off unless asked for')
   t.equal(config.maxWorkbooks, 1000)
+  t.same([config.maxAttributes, config.maxNamespaceDeclarations, config.maxNameLength], [500, 500, 4096], 'XML limits')
 })
 
 t.test('timeouts and access tokens', async (t) => {
@@ -52,7 +53,11 @@ t.test('values that are accepted', async (t) => {
     TRUST_PROXY: 'true',
     BODY_LIMIT: '1048576',
     CONNECTION_SECRET_KEY: 'a'.repeat(64),
+    MAX_ATTRIBUTES: '1000',
+    MAX_NAMESPACE_DECLARATIONS: '50',
+    MAX_NAME_LENGTH: '512',
   })
+  t.same([config.maxAttributes, config.maxNamespaceDeclarations, config.maxNameLength], [1000, 50, 512])
   t.same([config.port, config.host, config.databaseUrl, config.dataDir, config.trustProxy, config.bodyLimit], [9000, '0.0.0.0', 'postgres://u:p@db:5432/erp', '/var/lib/erp', true, 1048576])
   t.same(config.secretKeys, [Buffer.alloc(32, 0xaa)])
   t.same(loadConfig({ CONNECTION_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).secretKeys, [Buffer.alloc(32, 7)], 'base64 key')
@@ -70,6 +75,9 @@ t.test('every bad value is named, with what to write instead', async (t) => {
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not valid/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY="maybe" is not valid: use true or false/],
     [{ BODY_LIMIT: '10' }, /BODY_LIMIT="10" is not valid/],
+    [{ MAX_ATTRIBUTES: '0' }, /MAX_ATTRIBUTES="0" is not valid: use a number of attributes per element from 8/],
+    [{ MAX_NAMESPACE_DECLARATIONS: 'many' }, /MAX_NAMESPACE_DECLARATIONS="many" is not valid/],
+    [{ MAX_NAME_LENGTH: '10' }, /MAX_NAME_LENGTH="10" is not valid: use a length in bytes from 256/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud" is not valid: use one of fatal, error/],
     [{ CONNECTION_SECRET_KEY: 'short' }, /CONNECTION_SECRET_KEY is not valid: it must be 32 random bytes.*openssl rand -base64 32/],
     [{ CONNECTION_SECRET_KEY: `${'01'.repeat(32)},short` }, /CONNECTION_SECRET_KEY is not valid: key 2 of 2 must be 32 random bytes/],

@@ -3,6 +3,7 @@
  */
 import type * as T from '../../generated/types.js'
 import type { RawCell } from '../../src/connectors/excel/cells.js'
+import { DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_NAME_LENGTH, DEFAULT_MAX_NAMESPACE_DECLARATIONS } from '../../src/soap/xml.js'
 
 export const TNS = 'http://www.superoffice.net/EIS/Connector/1.0'
 export const ARRAYS = 'http://schemas.microsoft.com/2003/10/Serialization/Arrays'
@@ -71,4 +72,56 @@ export function customers(count: number, header: string[]): RawCell[][] {
       }
     }),
   )
+}
+
+/** An element or JSON object at one of the XML reader's per-element limits; `i` makes each distinct where it matters. */
+interface AtTheLimit {
+  name: string
+  element: (i: number) => string
+  object: (i: number) => string
+}
+
+const AT_THE_LIMITS: AtTheLimit[] = [
+  {
+    name: `elements with ${DEFAULT_MAX_ATTRIBUTES} attributes each`,
+    element: (i) => `<h${i} xmlns="urn:h"${Array.from({ length: DEFAULT_MAX_ATTRIBUTES }, (_, k) => ` a${k}="v"`).join('')}/>`,
+    object: () => `{${Array.from({ length: DEFAULT_MAX_ATTRIBUTES }, (_, k) => `"a${k}":"v"`).join(',')}}`,
+  },
+  {
+    name: `elements with ${DEFAULT_MAX_NAMESPACE_DECLARATIONS} namespace declarations each`,
+    element: (i) => `<h${i}${Array.from({ length: DEFAULT_MAX_NAMESPACE_DECLARATIONS }, (_, k) => ` xmlns:p${k}="urn:p${k}"`).join('')}/>`,
+    object: () => `{${Array.from({ length: DEFAULT_MAX_NAMESPACE_DECLARATIONS }, (_, k) => `"p${k}":"urn:p${k}"`).join(',')}}`,
+  },
+  {
+    name: `elements with distinct ${DEFAULT_MAX_NAME_LENGTH}-byte names`,
+    element: (i) => `<${longName(i)}/>`,
+    object: (i) => `{"${longName(i)}":0}`,
+  },
+]
+
+function longName(i: number): string {
+  return `n${i}-`.padEnd(DEFAULT_MAX_NAME_LENGTH, 'x')
+}
+
+/**
+ * Requests of at most `bytes` bytes (a WSGetConfigData envelope, which takes any header) filled with elements at each
+ * of the XML reader's default limits, each with a JSON document of the same size and shape to compare with.
+ */
+export function requestsAtTheLimits(bytes: number): Array<{ name: string; xml: string; json: string }> {
+  const fill = (part: (i: number) => string, open: string, separator: string, close: string) => {
+    const parts: string[] = []
+    let size = open.length + close.length
+    for (let i = 0; ; i++) {
+      const next = part(i)
+      if (size + Buffer.byteLength(next) + separator.length > bytes) break
+      parts.push(next)
+      size += Buffer.byteLength(next) + separator.length
+    }
+    return open + parts.join(separator) + close
+  }
+  return AT_THE_LIMITS.map(({ name, element, object }) => ({
+    name,
+    xml: fill(element, `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>`, '', `</s:Header><s:Body><GetConfigData xmlns="${TNS}"/></s:Body></s:Envelope>`),
+    json: fill(object, '[', ',', ']'),
+  }))
 }

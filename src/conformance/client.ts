@@ -65,7 +65,7 @@ export class KitClient {
     }
     try {
       // By name only: a wrapper in the wrong namespace is still read, so that the wire checks can name that mistake.
-      const read = readEnvelope(exchange.text, 64, (payload) => (payload?.name === op.responseElement ? op.readResponse : undefined))
+      const read = readEnvelope(exchange.text, { maxDepth: 64 }, (payload) => (payload?.name === op.responseElement ? op.readResponse : undefined))
       if (read.value === undefined) {
         return { ok: false, exchange, problem: `the answer holds <${read.payload?.name}> in namespace "${read.payload?.ns}", not <${op.responseElement}>` }
       }

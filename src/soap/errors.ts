@@ -25,6 +25,21 @@ export const NestingTooDeep = fault(
   's:Client',
   'The request nests elements deeper than %d levels; no valid message of this service does that.',
 )
+export const TooManyAttributes = fault(
+  'SOAP_TOO_MANY_ATTRIBUTES',
+  's:Client',
+  'The request has an element with more than %d attributes (the limit, MAX_ATTRIBUTES); no valid message of this service comes near it. %s',
+)
+export const TooManyNamespaceDeclarations = fault(
+  'SOAP_TOO_MANY_NAMESPACE_DECLARATIONS',
+  's:Client',
+  'The request has an element with more than %d namespace declarations (the limit, MAX_NAMESPACE_DECLARATIONS); declare each namespace once, on the Envelope. %s',
+)
+export const NameTooLong = fault(
+  'SOAP_NAME_TOO_LONG',
+  's:Client',
+  'The request has a name or namespace URI longer than %d bytes (the limit, MAX_NAME_LENGTH); no valid message of this service comes near it. %s',
+)
 export const DoctypeForbidden = fault(
   'SOAP_DOCTYPE_FORBIDDEN',
   's:Client',

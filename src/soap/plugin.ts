@@ -17,7 +17,7 @@ import * as errors from './errors.js'
 import type { SoapOperation, SoapServiceDescription } from './service.js'
 import { contentEncoding, decodedBody, discardRestOfBody } from './transport.js'
 import { escapeAttribute, escapeText, markup, writeXmlLent, type LentBytes } from './writer.js'
-import { XmlCursor, XmlReadError, xmlSafe } from './xml.js'
+import { DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_NAME_LENGTH, DEFAULT_MAX_NAMESPACE_DECLARATIONS, XmlCursor, XmlErrorCode, XmlReadError, xmlSafe, type XmlReadOptions } from './xml.js'
 
 export interface SoapCallContext {
   operation: string
@@ -51,10 +51,17 @@ export interface SoapPluginOptions<Ops extends { [K in keyof Ops]: { request: un
   bodyLimit?: number
   /** Deepest element nesting accepted in a request. */
   maxDepth?: number
+  /** Most attributes on one element of a request. */
+  maxAttributes?: number
+  /** Most namespace declarations on one element of a request. */
+  maxNamespaceDeclarations?: number
+  /** Longest element or attribute name, or namespace URI, in a request, in bytes. */
+  maxNameLength?: number
 }
 
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024
 export const DEFAULT_MAX_DEPTH = 32
+export { DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_NAME_LENGTH, DEFAULT_MAX_NAMESPACE_DECLARATIONS }
 
 const CONTENT_TYPE = 'text/xml; charset=utf-8'
 const ENVELOPE_OPEN = markup(`<s:Envelope xmlns:s="${errors.SOAP_ENV_NS}"><s:Body>`)
@@ -79,7 +86,12 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
   const handlers = options.handlers as unknown as Record<string, (request: unknown, context: SoapCallContext) => unknown>
   const errorResponse = options.errorResponse as ((operation: string, error: unknown, log: FastifyBaseLogger) => unknown) | undefined
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH
+  const limits: Required<XmlReadOptions> = {
+    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+    maxAttributes: options.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES,
+    maxNamespaceDeclarations: options.maxNamespaceDeclarations ?? DEFAULT_MAX_NAMESPACE_DECLARATIONS,
+    maxNameLength: options.maxNameLength ?? DEFAULT_MAX_NAME_LENGTH,
+  }
   const operations = Object.values(service.operations) as AnyOperation[]
   for (const op of operations) {
     if (typeof handlers[op.name] !== 'function') throw new TypeError(`soapPlugin: no handler for operation ${op.name}`)
@@ -138,7 +150,7 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
     let op: AnyOperation | undefined
     let input: unknown
     try {
-      input = readEnvelope(raw.bytes, maxDepth, (payload) => {
+      input = readEnvelope(raw.bytes, limits, (payload) => {
         op = resolveOperation(request.headers.soapaction, payload)
         return op.requestElement === payload?.name && payload.ns === service.namespace ? op.readRequest : undefined
       }).value ?? {}
@@ -286,7 +298,7 @@ export interface Payload {
  */
 export function readEnvelope<T>(
   input: Buffer | string,
-  maxDepth: number,
+  limits: XmlReadOptions,
   choose: (payload: Payload | undefined) => ((x: XmlCursor) => T) | undefined,
 ): { payload: Payload | undefined; value: T | undefined } {
   // Invalid UTF-8 is the cursor's to refuse, as malformed XML: it checks the bytes once for every reader.
@@ -294,7 +306,7 @@ export function readEnvelope<T>(
   let x: XmlCursor | undefined
   try {
     // Bytes as they came: the cursor reads them without making the whole body one string first.
-    x = new XmlCursor(input, { maxDepth })
+    x = new XmlCursor(input, limits)
     return readEnvelopeWith(x, choose)
   } catch (error) {
     let failure = error
@@ -307,9 +319,20 @@ export function readEnvelope<T>(
       }
     }
     if (!(failure instanceof XmlReadError)) throw failure
-    if (/DOCTYPE/.test(failure.message)) throw new errors.DoctypeForbidden()
-    if (/deeper than/.test(failure.message)) throw new errors.NestingTooDeep(maxDepth)
-    throw new errors.MalformedXml(failure.message)
+    switch (failure.code) {
+      case XmlErrorCode.Doctype:
+        throw new errors.DoctypeForbidden()
+      case XmlErrorCode.TooDeep:
+        throw new errors.NestingTooDeep(limits.maxDepth)
+      case XmlErrorCode.TooManyAttributes:
+        throw new errors.TooManyAttributes(limits.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES, failure.message)
+      case XmlErrorCode.TooManyNamespaceDeclarations:
+        throw new errors.TooManyNamespaceDeclarations(limits.maxNamespaceDeclarations ?? DEFAULT_MAX_NAMESPACE_DECLARATIONS, failure.message)
+      case XmlErrorCode.NameTooLong:
+        throw new errors.NameTooLong(limits.maxNameLength ?? DEFAULT_MAX_NAME_LENGTH, failure.message)
+      default:
+        throw new errors.MalformedXml(failure.message)
+    }
   }
 }
 

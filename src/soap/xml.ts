@@ -22,6 +22,19 @@ import { isUtf8 } from 'node:buffer'
 
 export const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance'
 const XML_NS = 'http://www.w3.org/XML/1998/namespace'
+const XMLNS_NS = 'http://www.w3.org/2000/xmlns/'
+
+/**
+ * Per-element limits, as Apache CXF (500 attributes) and the JAX-WS RI (500 attributes per element) set them for
+ * every request; WCF's name table quota (16,384 characters) is larger than any name this allows. Each bounds work
+ * that is linear anyway; together they bound what one start tag can make the reader hold.
+ */
+export const DEFAULT_MAX_ATTRIBUTES = 500
+export const DEFAULT_MAX_NAMESPACE_DECLARATIONS = 500
+/** Bytes of one element or attribute name, or one namespace URI. */
+export const DEFAULT_MAX_NAME_LENGTH = 4096
+/** Names and URIs up to this many bytes are kept in the tables shared by all documents; longer ones are read each time. */
+export const SHARED_NAME_BYTES = 256
 
 /** One element: namespace URI, local name, child elements in document order, decoded character data. */
 export interface XmlElement {
@@ -36,14 +49,39 @@ export interface XmlElement {
   readonly attributes: ReadonlyMap<string, string>
 }
 
-/** The input is not well-formed XML, or uses a construct this reader refuses (DOCTYPE, undefined entity). */
+/** Why a document was refused: callers decide by this, never by the message. */
+export const XmlErrorCode = {
+  /** Not well-formed, or not namespace-well-formed. */
+  Malformed: 'XML_MALFORMED',
+  /** A DOCTYPE declaration, which this reader never accepts. */
+  Doctype: 'XML_DOCTYPE',
+  TooDeep: 'XML_TOO_DEEP',
+  TooManyAttributes: 'XML_TOO_MANY_ATTRIBUTES',
+  TooManyNamespaceDeclarations: 'XML_TOO_MANY_NAMESPACE_DECLARATIONS',
+  NameTooLong: 'XML_NAME_TOO_LONG',
+} as const
+export type XmlErrorCode = (typeof XmlErrorCode)[keyof typeof XmlErrorCode]
+
+/** The input is not well-formed XML, uses a construct this reader refuses (DOCTYPE, undefined entity), or exceeds a limit. */
 export class XmlReadError extends Error {
   override readonly name = 'XmlReadError'
+  constructor(
+    readonly code: XmlErrorCode,
+    message: string,
+  ) {
+    super(message)
+  }
 }
 
 export interface XmlReadOptions {
   /** Deepest element nesting accepted; deeper input is refused before any tree is built. */
   maxDepth: number
+  /** Most attributes on one element, namespace declarations not counted (default DEFAULT_MAX_ATTRIBUTES). */
+  maxAttributes?: number
+  /** Most namespace declarations on one element (default DEFAULT_MAX_NAMESPACE_DECLARATIONS). */
+  maxNamespaceDeclarations?: number
+  /** Longest element or attribute name, or namespace URI, in bytes (default DEFAULT_MAX_NAME_LENGTH). */
+  maxNameLength?: number
 }
 
 /**
@@ -51,18 +89,30 @@ export interface XmlReadOptions {
  * walks at most the nesting depth, and no element copies what its ancestors declared.
  */
 interface Scope {
+  /** Unique among all scopes ever made, so that a name shared by documents can remember its scope without holding it. */
+  id: number
   parent: Scope | undefined
   /** Prefix, URI, prefix, URI...: an element declares one or two, where a Map would cost more to make than to search. */
   bindings: string[]
+  /** The same bindings by prefix, for an element that declares many (a search of the pairs would be quadratic). */
+  byPrefix: Map<string, string> | undefined
 }
 
-const ROOT_SCOPE: Scope = { parent: undefined, bindings: ['xml', XML_NS] }
+const ROOT_SCOPE: Scope = { id: 0, parent: undefined, bindings: ['xml', XML_NS], byPrefix: undefined }
+let nextScopeId = 1
+/** More bindings than this in one scope are looked up by a Map. */
+const BINDINGS_SEARCHED = 16
 
 // Element names cache their namespace per scope (see XmlCursor.nameAt), so a walk here is rare for elements.
 function lookup(scope: Scope, prefix: string): string | undefined {
   for (let s: Scope | undefined = scope; s; s = s.parent) {
+    if (s.byPrefix) {
+      const uri = s.byPrefix.get(prefix)
+      if (uri !== undefined) return uri
+      continue
+    }
     const bindings = s.bindings
-    // The last binding of a prefix counts (a repeated declaration is refused as a repeated attribute anyway).
+    // Each prefix is bound once per scope (a repeated declaration is refused as a repeated attribute).
     for (let i = bindings.length - 2; i >= 0; i -= 2) if (bindings[i] === prefix) return bindings[i + 1]
   }
   return undefined
@@ -108,7 +158,8 @@ interface Name {
   bytes: Uint8Array
   prefix: string
   local: string
-  scope: Scope | undefined
+  /** Id of the scope `ns` was resolved in (-1: none yet). */
+  scopeId: number
   ns: string
 }
 
@@ -118,13 +169,29 @@ const NAME_PROBES = 4
 /**
  * Element names met so far, split once, found again by a hash of their bytes (see XmlCursor.nameAt). Shared by all
  * documents: requests repeat the same few names, and a table per document would split each name once per request.
+ * Only names up to SHARED_NAME_BYTES are kept, and an entry holds nothing of a document but its own strings.
  */
 const nameTable: Array<Name | undefined> = new Array(NAME_SLOTS + NAME_PROBES)
 let nextEviction = 0
+/** Requests use a few dozen names: a document with more new ones than this reads the rest without the table. */
+const NEW_SHARED_NAMES_PER_DOCUMENT = 128
 /** Namespace declarations met so far, raw and decoded (see XmlCursor.namespaceAt), replaced in turn when full. */
-const knownNamespaces: Array<{ raw: Uint8Array; uri: string }> = []
+const knownNamespaces: Array<{ hash: number; raw: Uint8Array; uri: string }> = []
 const KNOWN_NAMESPACES = 16
 let nextKnownNamespace = 0
+
+/**
+ * Bytes of names and namespace URIs the tables shared by all documents hold (UTF-8 as read, plus two per UTF-16
+ * code unit of each decoded string), and the most they can ever hold.
+ */
+export function sharedNameTableBytes(): { bytes: number; max: number } {
+  let bytes = 0
+  for (const name of nameTable) if (name) bytes += name.bytes.length + 2 * (name.qname.length + name.prefix.length + name.local.length + name.ns.length)
+  for (const known of knownNamespaces) bytes += known.raw.length + 2 * known.uri.length
+  // Per name: its bytes, then qname, prefix + local and namespace, each at most SHARED_NAME_BYTES UTF-16 units.
+  const max = (NAME_SLOTS + NAME_PROBES) * SHARED_NAME_BYTES * 7 + KNOWN_NAMESPACES * SHARED_NAME_BYTES * 3
+  return { bytes, max }
+}
 
 /**
  * The one internalized copy of a name or namespace URI, like a string literal: comparing two such strings, as
@@ -193,6 +260,9 @@ export class XmlCursor {
   private readonly buf: Bytes
   private readonly length: number
   private readonly maxDepth: number
+  private readonly maxAttributes: number
+  private readonly maxNamespaceDeclarations: number
+  private readonly maxNameLength: number
   /** Where the document starts: after a byte order mark, if there is one. */
   private readonly start: number
   private pos = 0
@@ -211,6 +281,9 @@ export class XmlCursor {
   /** Next "&" and "]]>" at or after the reading position (-1: none left), so that no text range is searched twice. */
   private nextAmp = 0
   private nextCdataEnd = 0
+  /** Names and namespace URIs this document added to the shared tables, of at most NEW_SHARED_NAMES_PER_DOCUMENT and KNOWN_NAMESPACES. */
+  private newSharedNames = 0
+  private newSharedNamespaces = 0
 
   constructor(xml: string | Uint8Array, options: XmlReadOptions) {
     let buf: Buffer
@@ -218,16 +291,19 @@ export class XmlCursor {
       // The precise test (lone surrogates, which UTF-8 cannot carry) is slow on large text; the cheap one clears
       // almost every document first.
       const forbidden = SUSPECT.test(xml) ? NOT_XML.exec(xml) : null
-      if (forbidden) throw new XmlReadError(`Malformed XML: it contains ${describe(forbidden[0].codePointAt(0)!)}, which XML 1.0 does not allow`)
+      if (forbidden) throw new XmlReadError(XmlErrorCode.Malformed, `Malformed XML: it contains ${describe(forbidden[0].codePointAt(0)!)}, which XML 1.0 does not allow`)
       buf = Buffer.from(xml, 'utf8')
     } else {
       buf = Buffer.isBuffer(xml) ? xml : Buffer.from(xml.buffer, xml.byteOffset, xml.byteLength)
-      if (!isUtf8(buf)) throw new XmlReadError('Malformed XML: it is not valid UTF-8')
+      if (!isUtf8(buf)) throw new XmlReadError(XmlErrorCode.Malformed, 'Malformed XML: it is not valid UTF-8')
       refuseNonXmlCharacters(buf)
     }
     this.buf = buf as Bytes
     this.length = buf.length
     this.maxDepth = options.maxDepth
+    this.maxAttributes = options.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES
+    this.maxNamespaceDeclarations = options.maxNamespaceDeclarations ?? DEFAULT_MAX_NAMESPACE_DECLARATIONS
+    this.maxNameLength = options.maxNameLength ?? DEFAULT_MAX_NAME_LENGTH
     this.start = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0
     this.pos = this.start
     this.nextAmp = buf.indexOf(AMP, this.pos)
@@ -387,7 +463,7 @@ export class XmlCursor {
           return TEXT
         }
         // A DTD can define entities that expand without bound; SOAP forbids DTDs anyway (SOAP 1.1 section 3).
-        if (occursAtIgnoringCase(buf, DOCTYPE, lt)) throw new XmlReadError('XML with a DOCTYPE declaration is not accepted')
+        if (occursAtIgnoringCase(buf, DOCTYPE, lt)) throw new XmlReadError(XmlErrorCode.Doctype, 'XML with a DOCTYPE declaration is not accepted')
         this.fail('"<!" starts neither a comment nor a CDATA section', lt)
       }
       if (next === QUESTION) {
@@ -423,7 +499,7 @@ export class XmlCursor {
     return END
   }
 
-  private fail(message: string, at: number): never {
+  private fail(message: string, at: number, code: XmlErrorCode = XmlErrorCode.Malformed): never {
     // Lines and columns in characters, line ends as XML reads them (CR, CRLF and LF each end one line).
     let line = 1
     let column = 1
@@ -435,7 +511,8 @@ export class XmlCursor {
         column = 1
       } else if (b !== CR && (b & 0xc0) !== 0x80) column++
     }
-    throw new XmlReadError(`Malformed XML at line ${line}, column ${column}: ${message}`)
+    const what = code === XmlErrorCode.Malformed ? 'Malformed XML' : 'XML over a limit'
+    throw new XmlReadError(code, `${what} at line ${line}, column ${column}: ${message}`)
   }
 
   /** Reads a start tag at `lt` and stands on its element. */
@@ -447,10 +524,13 @@ export class XmlCursor {
     if (i === nameStart) this.fail('"<" is not followed by a name', lt)
     const name = this.nameAt(nameStart, i)
     const qname = name.qname
-    if (this.open.length >= this.maxDepth) throw new XmlReadError(`XML nests elements deeper than the limit of ${this.maxDepth} levels`)
+    if (this.open.length >= this.maxDepth) throw new XmlReadError(XmlErrorCode.TooDeep, `XML nests elements deeper than the limit of ${this.maxDepth} levels`)
     // Attribute names and values, in pairs (namespace declarations decoded, others raw until needed); namespace
-    // declarations must all be known before any name is resolved.
+    // declarations must all be known before any name is resolved. Repeats are found below, by prefix for
+    // declarations and by expanded name for the others (which finds a repeated qualified name too).
     let raw: string[] | undefined
+    let attributeCount = 0
+    let declarationCount = 0
     for (;;) {
       const before = i
       while (i < this.length && isSpace(buf[i]!)) i++
@@ -461,7 +541,15 @@ export class XmlCursor {
       const attrStart = i
       i = this.skipName(i)
       if (i === attrStart) this.fail(`<${qname}> has a malformed attribute`, i)
+      if (i - attrStart > this.maxNameLength) this.fail(`an attribute name of <${qname}> is longer than ${this.maxNameLength} bytes`, attrStart, XmlErrorCode.NameTooLong)
       const attr = buf.utf8Slice(attrStart, i)
+      const declaration = attr === 'xmlns' || attr.startsWith('xmlns:')
+      if (!declaration && ++attributeCount > this.maxAttributes) {
+        this.fail(`<${qname}> has more than ${this.maxAttributes} attributes`, attrStart, XmlErrorCode.TooManyAttributes)
+      }
+      if (declaration && ++declarationCount > this.maxNamespaceDeclarations) {
+        this.fail(`<${qname}> has more than ${this.maxNamespaceDeclarations} namespace declarations`, attrStart, XmlErrorCode.TooManyNamespaceDeclarations)
+      }
       while (isSpace(buf[i]!)) i++
       if (buf[i] !== EQUALS) this.fail(`attribute ${attr} of <${qname}> has no value`, i)
       i++
@@ -471,9 +559,8 @@ export class XmlCursor {
       const close = buf.indexOf(quote, i + 1)
       if (close < 0) this.fail(`the value of attribute ${attr} is not closed`, i)
       for (let k = i + 1; k < close; k++) if (buf[k] === LT) this.fail(`the value of attribute ${attr} contains "<"`, i)
-      const value = attr === 'xmlns' || attr.startsWith('xmlns:') ? this.namespaceAt(i + 1, close) : buf.utf8Slice(i + 1, close)
+      const value = declaration ? this.namespaceAt(i + 1, close) : buf.utf8Slice(i + 1, close)
       raw ??= []
-      for (let k = 0; k < raw.length; k += 2) if (raw[k] === attr) this.fail(`<${qname}> has attribute ${attr} twice`, attrStart)
       raw.push(attr, value)
       i = close + 1
     }
@@ -489,32 +576,71 @@ export class XmlCursor {
         others = true
         continue
       }
-      if (scope === parentScope) scope = { parent: parentScope, bindings: [] }
+      if (scope === parentScope) scope = { id: nextScopeId++, parent: parentScope, bindings: [], byPrefix: undefined }
       const uri = raw[k + 1]!
-      // Namespaces in XML 1.0 (section 5) forbids undeclaring a prefix; only the default namespace may be "".
-      if (key !== 'xmlns' && uri === '') throw new XmlReadError(`Malformed XML: <${qname}> binds ${key} to an empty namespace`)
-      scope.bindings.push(key === 'xmlns' ? '' : key.slice(6), uri)
+      // "xmlns:" and "xmlns:a:b" declare no prefix: splitQName refuses them.
+      const prefix = key === 'xmlns' ? '' : splitQName(key).local
+      refuseReservedBinding(prefix, uri, qname)
+      const bindings = scope.bindings
+      let byPrefix = scope.byPrefix
+      if (byPrefix === undefined) {
+        for (let b = 0; b < bindings.length; b += 2) if (bindings[b] === prefix) this.fail(`<${qname}> has attribute ${key} twice`, lt)
+        if (bindings.length >= BINDINGS_SEARCHED) {
+          byPrefix = scope.byPrefix = new Map()
+          for (let b = 0; b < bindings.length; b += 2) byPrefix.set(bindings[b]!, bindings[b + 1]!)
+        }
+      }
+      if (byPrefix !== undefined) {
+        const size = byPrefix.size
+        if (byPrefix.set(prefix, uri).size === size) this.fail(`<${qname}> has attribute ${key} twice`, lt)
+      }
+      bindings.push(prefix, uri)
     }
     // Scopes never change once made, so the namespace found for this name in this scope holds until the scope does.
-    if (name.scope !== scope) {
-      name.ns = resolvePrefix(name.prefix, scope, qname)
-      name.scope = scope
+    let ns = name.ns
+    if (name.scopeId !== scope.id) {
+      ns = resolvePrefix(name.prefix, scope, qname)
+      // A long namespace is not kept by a name that outlives the document.
+      if (ns.length <= SHARED_NAME_BYTES) {
+        name.ns = ns
+        name.scopeId = scope.id
+      }
     }
-    this.ns = name.ns
+    this.ns = ns
     this.name = name.local
     this.nil = false
     this.attributes = NO_ATTRIBUTES
     if (raw && others) {
       let attributes: Map<string, string> | undefined
+      let nilSeen = false
       for (let k = 0; k < raw.length; k += 2) {
         const key = raw[k]!
         if (key === 'xmlns' || key.startsWith('xmlns:')) continue
-        const value = decodeText(raw[k + 1]!.replace(/\r\n?/g, '\n'))
-        const attr = splitQName(key)
+        const rawValue = raw[k + 1]!
+        const value = decodeText(rawValue.indexOf('\r') >= 0 ? rawValue.replace(/\r\n?/g, '\n') : rawValue)
         // Unprefixed attributes are in no namespace (Namespaces in XML 1.0, section 6.2).
-        const attrNs = attr.prefix === '' ? '' : resolvePrefix(attr.prefix, scope, key)
-        if (attrNs === XSI_NS && attr.local === 'nil') this.nil = value.trim() === 'true' || value.trim() === '1'
-        else (attributes ??= new Map()).set(attrNs === '' ? attr.local : `{${attrNs}}${attr.local}`, value)
+        let attrNs = ''
+        let local = key
+        if (key.indexOf(':') >= 0) {
+          const attr = splitQName(key)
+          attrNs = resolvePrefix(attr.prefix, scope, key)
+          local = attr.local
+        }
+        // Two prefixes bound to one namespace make two attribute names one (Namespaces in XML 1.0, section 6.3).
+        if (attrNs === XSI_NS && local === 'nil') {
+          if (nilSeen) this.fail(`<${qname}> has attribute {${XSI_NS}}nil twice`, lt)
+          nilSeen = true
+          this.nil = value.trim() === 'true' || value.trim() === '1'
+        } else {
+          const expanded = attrNs === '' ? local : `{${attrNs}}${local}`
+          attributes ??= new Map()
+          const size = attributes.size
+          if (attributes.set(expanded, value).size === size) {
+            let same = false
+            for (let e = 0; e < k; e += 2) same ||= raw[e] === key
+            this.fail(`<${qname}> has attribute ${same ? key : expanded} twice${same ? '' : ', through two prefixes'}`, lt)
+          }
+        }
       }
       if (attributes) this.attributes = attributes
     }
@@ -528,14 +654,24 @@ export class XmlCursor {
 
   /**
    * The namespace URI declared by the attribute value at [start, end), decoded and interned. Requests declare the
-   * same few namespaces: a hit is found by comparing in place, with nothing decoded or allocated.
+   * same few namespaces: a hit is found by comparing in place, with nothing decoded or allocated. A long URI is
+   * decoded each time, neither interned nor kept.
    */
   private namespaceAt(start: number, end: number): string {
     const length = end - start
+    if (length > this.maxNameLength) this.fail(`a namespace URI is longer than ${this.maxNameLength} bytes`, start, XmlErrorCode.NameTooLong)
+    if (length > SHARED_NAME_BYTES) return this.decodeRange(start, end, true)
+    const buf = this.buf
+    // A hash first, so that a document cannot make every declaration compare in full with every known URI.
+    let hash = length
+    for (let k = start; k < end; k++) hash = (hash * 31 + buf[k]!) | 0
     for (const known of knownNamespaces) {
-      if (known.raw.length === length && occursAt(this.buf, known.raw, start)) return known.uri
+      if (known.hash === hash && known.raw.length === length && occursAt(buf, known.raw, start)) return known.uri
     }
-    const known = { raw: new Uint8Array(this.buf.subarray(start, end)), uri: intern(this.decodeRange(start, end, true)) }
+    // As for names (see nameAt): a document that declares more namespaces than requests do gets the rest unshared.
+    if (this.newSharedNamespaces >= KNOWN_NAMESPACES) return this.decodeRange(start, end, true)
+    this.newSharedNamespaces++
+    const known = { hash, raw: new Uint8Array(buf.subarray(start, end)), uri: intern(this.decodeRange(start, end, true)) }
     if (knownNamespaces.length < KNOWN_NAMESPACES) knownNamespaces.push(known)
     else knownNamespaces[(nextKnownNamespace = (nextKnownNamespace + 1) % KNOWN_NAMESPACES)] = known
     return known.uri
@@ -569,20 +705,32 @@ export class XmlCursor {
    */
   private nameAt(start: number, end: number): Name {
     const hash = this.nameHash
-    const slot = (hash ^ (hash >>> 16)) & (NAME_SLOTS - 1)
-    let free = -1
-    for (let probe = slot; probe < slot + NAME_PROBES; probe++) {
-      const cached = nameTable[probe]
-      if (cached === undefined) {
-        if (free < 0) free = probe
-      } else if (cached.hash === hash && cached.bytes.length === end - start && occursAt(this.buf, cached.bytes, start)) return cached
+    const length = end - start
+    if (length > this.maxNameLength) this.fail(`an element name is longer than ${this.maxNameLength} bytes`, start, XmlErrorCode.NameTooLong)
+    if (length <= SHARED_NAME_BYTES) {
+      const slot = (hash ^ (hash >>> 16)) & (NAME_SLOTS - 1)
+      let free = -1
+      for (let probe = slot; probe < slot + NAME_PROBES; probe++) {
+        const cached = nameTable[probe]
+        if (cached === undefined) {
+          if (free < 0) free = probe
+        } else if (cached.hash === hash && cached.bytes.length === length && occursAt(this.buf, cached.bytes, start)) return cached
+      }
+      // A new name, or one evicted by others with the same slot: split and interned once more.
+      if (this.newSharedNames < NEW_SHARED_NAMES_PER_DOCUMENT) {
+        this.newSharedNames++
+        const qname = intern(this.buf.utf8Slice(start, end))
+        const split = splitQName(qname)
+        const name: Name = { hash, qname, bytes: new Uint8Array(this.buf.subarray(start, end)), prefix: intern(split.prefix), local: intern(split.local), scopeId: -1, ns: '' }
+        nameTable[free >= 0 ? free : slot + (nextEviction++ % NAME_PROBES)] = name
+        return name
+      }
     }
-    // A new name, or one evicted by others with the same slot: split and interned once more.
-    const qname = intern(this.buf.utf8Slice(start, end))
+    // For this document only: a long name, or one of more new names than requests bring, is neither interned nor
+    // kept, so that such a document neither pays for interning each nor evicts the names other requests use.
+    const qname = this.buf.utf8Slice(start, end)
     const split = splitQName(qname)
-    const name: Name = { hash, qname, bytes: new Uint8Array(this.buf.subarray(start, end)), prefix: intern(split.prefix), local: intern(split.local), scope: undefined, ns: '' }
-    nameTable[free >= 0 ? free : slot + (nextEviction++ % NAME_PROBES)] = name
-    return name
+    return { hash, qname, bytes: this.buf.subarray(start, end), prefix: split.prefix, local: split.local, scopeId: -1, ns: '' }
   }
 }
 
@@ -596,7 +744,7 @@ function refuseNonXmlCharacters(buf: Buffer): void {
     } else if (b === 0xef && buf[i + 1] === 0xbf && (buf[i + 2] === 0xbe || buf[i + 2] === 0xbf)) {
       code = buf[i + 2] === 0xbe ? 0xfffe : 0xffff
     }
-    if (code >= 0) throw new XmlReadError(`Malformed XML: it contains ${describe(code)}, which XML 1.0 does not allow`)
+    if (code >= 0) throw new XmlReadError(XmlErrorCode.Malformed, `Malformed XML: it contains ${describe(code)}, which XML 1.0 does not allow`)
   }
 }
 
@@ -639,16 +787,31 @@ function splitQName(qname: string): { prefix: string; local: string } {
   const colon = qname.indexOf(':')
   if (colon < 0) return { prefix: '', local: qname }
   if (colon === 0 || colon === qname.length - 1 || qname.indexOf(':', colon + 1) >= 0) {
-    throw new XmlReadError(`Malformed XML: "${qname}" is not a qualified name`)
+    throw new XmlReadError(XmlErrorCode.Malformed, `Malformed XML: "${qname}" is not a qualified name`)
   }
   return { prefix: qname.slice(0, colon), local: qname.slice(colon + 1) }
+}
+
+/**
+ * Refuses what Namespaces in XML 1.0 (section 3) reserves: `xml` is bound to its namespace and no other prefix is,
+ * `xmlns` and its namespace are bound to nothing, and only the default namespace may be undeclared ("").
+ */
+function refuseReservedBinding(prefix: string, uri: string, qname: string): void {
+  const declared = prefix === '' ? 'the default namespace' : `prefix ${prefix}`
+  let problem: string | undefined
+  if (prefix === 'xmlns') problem = 'declares the prefix xmlns, which is reserved'
+  else if (prefix === 'xml' && uri !== XML_NS) problem = `binds the prefix xml to "${uri}"; it may only be bound to ${XML_NS}`
+  else if (prefix !== 'xml' && uri === XML_NS) problem = `binds ${declared} to ${XML_NS}, which belongs to the prefix xml alone`
+  else if (uri === XMLNS_NS) problem = `binds ${declared} to ${XMLNS_NS}, which is reserved`
+  else if (prefix !== '' && uri === '') problem = `binds xmlns:${prefix} to an empty namespace`
+  if (problem) throw new XmlReadError(XmlErrorCode.Malformed, `Malformed XML: <${qname}> ${problem}`)
 }
 
 function resolvePrefix(prefix: string, scope: Scope, qname: string): string {
   const ns = lookup(scope, prefix)
   if (ns === undefined) {
     if (prefix === '') return ''
-    throw new XmlReadError(`Malformed XML: namespace prefix "${prefix}" of <${qname}> is not declared`)
+    throw new XmlReadError(XmlErrorCode.Malformed, `Malformed XML: namespace prefix "${prefix}" of <${qname}> is not declared`)
   }
   return ns
 }
@@ -661,10 +824,10 @@ function decodeText(raw: string): string {
   return raw.replace(ENTITY, (match, named: string | undefined, dec: string | undefined, hex: string | undefined) => {
     if (named) return NAMED[named]!
     if (dec === undefined && hex === undefined) {
-      throw new XmlReadError(`Malformed XML: "&" must start an entity such as &amp; (near "${raw.slice(0, 40)}")`)
+      throw new XmlReadError(XmlErrorCode.Malformed, `Malformed XML: "&" must start an entity such as &amp; (near "${raw.slice(0, 40)}")`)
     }
     const code = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex!, 16)
-    if (!isXmlChar(code)) throw new XmlReadError(`Malformed XML: ${match} is not a character XML 1.0 allows`)
+    if (!isXmlChar(code)) throw new XmlReadError(XmlErrorCode.Malformed, `Malformed XML: ${match} is not a character XML 1.0 allows`)
     return String.fromCodePoint(code)
   })
 }

@@ -37,7 +37,7 @@ t.test('many namespace declarations cost in proportion to the document (ratio ag
   const time = (xml: string) => {
     const best = [0, 1, 2].map(() => {
       const start = process.hrtime.bigint()
-      readXml(xml, { maxDepth: 10 })
+      readXml(xml, { maxDepth: 10, maxNamespaceDeclarations: 3000 })
       return Number(process.hrtime.bigint() - start)
     })
     return Math.min(...best)
