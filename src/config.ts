@@ -18,6 +18,8 @@ export interface AppConfig {
   secretKey: Buffer | undefined
   /** Port on 127.0.0.1 where the embedded database answers psql; unset: not exposed. */
   embeddedDbPort: number | undefined
+  /** Longest wait for a workbook (or record) another call or process is changing. */
+  lockWaitSeconds: number
 }
 
 export class ConfigError extends Error {
@@ -47,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const port = integer('PORT', 8080, 0, 65535, 'use a TCP port number from 0 to 65535 (0 picks a free one)')!
   const bodyLimit = integer('BODY_LIMIT', DEFAULT_BODY_LIMIT, 1024, 1024 ** 3, 'use a size in bytes from 1024 to 1073741824')!
   const maxDepth = integer('MAX_DEPTH', DEFAULT_MAX_DEPTH, 8, 1000, 'use a nesting depth from 8 to 1000')!
+  const lockWaitSeconds = integer('LOCK_WAIT_SECONDS', 30, 1, 3600, 'use a number of seconds from 1 to 3600')!
   const embeddedDbPort = integer('EMBEDDED_DB_PORT', undefined, 1, 65535, 'use a TCP port number from 1 to 65535')
 
   const host = env.HOST?.trim() || '127.0.0.1'
@@ -86,5 +89,5 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
 
   if (problems.length > 0) throw new ConfigError(problems)
-  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKey, embeddedDbPort }
+  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, trustProxy, logLevel, secretKey, embeddedDbPort, lockWaitSeconds }
 }

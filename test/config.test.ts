@@ -9,6 +9,7 @@ t.test('defaults', async (t) => {
     { port: 8080, host: '127.0.0.1', databaseUrl: undefined, dataDir: './data', trustProxy: false, secretKey: undefined },
   )
   t.equal(config.bodyLimit, 4 * 1024 * 1024)
+  t.equal(config.lockWaitSeconds, 30)
 })
 
 t.test('values that are accepted', async (t) => {
@@ -23,6 +24,7 @@ t.test('values that are accepted', async (t) => {
   })
   t.same([config.port, config.host, config.databaseUrl, config.dataDir, config.trustProxy, config.bodyLimit], [9000, '0.0.0.0', 'postgres://u:p@db:5432/erp', '/var/lib/erp', true, 1048576])
   t.equal(config.secretKey?.length, 32)
+  t.equal(loadConfig({ LOCK_WAIT_SECONDS: '5' }).lockWaitSeconds, 5)
   t.equal(loadConfig({ CONNECTION_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).secretKey?.length, 32, 'base64 key')
 })
 
@@ -36,6 +38,7 @@ t.test('every bad value is named, with what to write instead', async (t) => {
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not valid/],
     [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY="maybe" is not valid: use true or false/],
     [{ BODY_LIMIT: '10' }, /BODY_LIMIT="10" is not valid/],
+    [{ LOCK_WAIT_SECONDS: '0' }, /LOCK_WAIT_SECONDS="0" is not valid: use a number of seconds from 1 to 3600/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud" is not valid: use one of fatal, error/],
     [{ CONNECTION_SECRET_KEY: 'short' }, /CONNECTION_SECRET_KEY is not valid: it must be 32 random bytes.*openssl rand -base64 32/],
     [{ DATABASE_URL: 'postgres://h/db', EMBEDDED_DB_PORT: '5433' }, /EMBEDDED_DB_PORT applies only to the embedded database/],
