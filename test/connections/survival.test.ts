@@ -12,7 +12,7 @@ import { createMemoryConnector } from '../../src/connectors/memory.js'
 import { buildServer } from '../../src/server.js'
 import { ADMIN_URL, createTestDatabase } from '../helpers/database.js'
 import { outcome } from '../helpers/erp.js'
-import { call, saveConnectionBody, TNS } from '../helpers/soap.js'
+import { call, child, saveConnectionBody, TNS } from '../helpers/soap.js'
 import { startTcpProxy } from '../helpers/tcp-proxy.js'
 
 const testDatabase = await createTestDatabase('postgres')
@@ -254,4 +254,32 @@ t.test('a lock another session keeps: a busy answer at the deadline, and other c
 
   await other.query('select pg_advisory_unlock_all()')
   t.equal(outcome(await call(`${server.endpoint}?ConnectorName=Locking`, 'WSTestConnection', testBody(lockers[0]!))).state, 'Ok', 'free again')
+})
+
+t.test('every database error is classified: busy (statement timeout) and a fault of ours, never EX', async (t) => {
+  const server = await serve(testDatabase.url!, 500)
+  const other = new pg.Client({ connectionString: testDatabase.url })
+  await other.connect()
+  t.teardown(async () => {
+    await other.query('rollback').catch(() => undefined)
+    await other.query('alter table if exists connections_elsewhere rename to connections').catch(() => undefined)
+    await other.end().catch(() => undefined)
+    await server.close()
+  })
+  const guid = await saved(server.endpoint)
+
+  await other.query('begin')
+  await other.query('lock table connections in access exclusive mode')
+  const busy = outcome(await call(server.endpoint, 'WSTestConnection', testBody(guid)))
+  await other.query('rollback')
+  t.equal(busy.code, 'CONNECTION_STORE_BUSY', 'a statement timeout: busy')
+  t.match(busy.explanation, /too busy.*try again in a moment/)
+
+  await other.query('alter table connections rename to connections_elsewhere')
+  const wrapper = await call(server.endpoint, 'WSTestConnection', testBody(guid))
+  await other.query('alter table connections_elsewhere rename to connections')
+  t.same(outcome(wrapper).code, 'CONNECTION_STORE_ERROR', 'a statement the database refuses: a fault of the server')
+  t.match(outcome(wrapper).explanation, /its log has the details/)
+  t.equal(child(wrapper, 'TechExplanation').text, 'SQLSTATE 42P01', 'the caller gets the SQLSTATE, not the message or a stack')
+  t.equal(outcome(await call(server.endpoint, 'WSTestConnection', testBody(guid))).state, 'Ok', 'and then it works again')
 })
