@@ -98,12 +98,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 /**
  * A pg client with no 'error' listener ends the process when its connection breaks: pg-pool listens only while a
- * client is idle, so every client gets a listener of its own for the time it is checked out.
+ * client is idle, so every client gets a listener of its own, for its whole life.
  */
 function listenedPool(pool: pg.Pool, onError: ((error: Error) => void) | undefined): pg.Pool {
-  const report = (error: Error) => onError?.(error)
-  pool.on('error', report)
-  pool.on('connect', (client) => client.on('error', report))
+  // pg-pool re-emits an idle client's error on the pool, which then needs a listener too; the client's own reports it.
+  pool.on('error', () => undefined)
+  pool.on('connect', (client) => client.on('error', (error) => onError?.(error)))
   return pool
 }
 
