@@ -112,12 +112,14 @@ t.test('backends terminated during reads and writes: every call answers cleanly,
     }
     return rounds
   })()
+  // Reads (find), writes of the store (save), and work under a workbook-style lock, in turn.
   const during = await calls(120, 8, async (i) => {
-    const write = i % 2 === 0
-    const wrapper = write
-      ? await call(`${server.endpoint}?ConnectorName=Locking`, 'WSTestConnection', testBody(writers[i % writers.length]!))
-      : await call(server.endpoint, 'WSTestConnection', testBody(reader))
-    return outcome(wrapper)
+    const wrapper = [
+      () => call(server.endpoint, 'WSTestConnection', testBody(reader)),
+      () => call(server.endpoint, 'WSSaveConnection', saveConnectionBody(reader)),
+      () => call(`${server.endpoint}?ConnectorName=Locking`, 'WSTestConnection', testBody(writers[i % writers.length]!)),
+    ][i % 3]!
+    return outcome(await wrapper())
   })
   terminating = false
   t.ok((await terminator) > 3, 'backends were terminated again and again')
