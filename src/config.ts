@@ -39,6 +39,8 @@ export interface AppConfig {
   connectors: ShippedConnectorName[]
   /** The most workbooks the Excel connector creates. */
   maxWorkbooks: number
+  /** Longest wait for a workbook (or record) another call or process is changing. */
+  lockWaitSeconds: number
 }
 
 export class ConfigError extends Error {
@@ -77,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     'use a number of namespace declarations per element from 8 to 100000',
   )!
   const maxNameLength = integer('MAX_NAME_LENGTH', DEFAULT_MAX_NAME_LENGTH, 256, 1024 * 1024, 'use a length in bytes from 256 to 1048576')!
+  const lockWaitSeconds = integer('LOCK_WAIT_SECONDS', 30, 1, 3600, 'use a number of seconds from 1 to 3600')!
   const embeddedDbPort = integer('EMBEDDED_DB_PORT', undefined, 1, 65535, 'use a TCP port number from 1 to 65535')
   const maxWorkbooks = integer('MAX_WORKBOOKS', DEFAULT_MAX_WORKBOOKS, 1, 1_000_000, 'use a number of workbooks from 1 to 1000000')!
 
@@ -150,5 +153,5 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   })
 
   if (problems.length > 0) throw new ConfigError(problems)
-  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, maxAttributes, maxNamespaceDeclarations, maxNameLength, trustProxy, logLevel, secretKeys, embeddedDbPort, timeouts, accessTokens, online, tls, connectors, maxWorkbooks }
+  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, maxAttributes, maxNamespaceDeclarations, maxNameLength, trustProxy, logLevel, secretKeys, embeddedDbPort, timeouts, accessTokens, online, tls, connectors, maxWorkbooks, lockWaitSeconds }
 }

@@ -5,7 +5,8 @@
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError, loadConfig, type AppConfig } from './config.js'
-import { migrateToLatest, type Database } from './connections/database.js'
+import { classifyDatabaseError } from './connections/availability.js'
+import type { Database } from './connections/database.js'
 import { openConfiguredDatabase } from './connections/from-config.js'
 import { SecretBox } from './connections/secrets.js'
 import { SqlConnectionStore } from './connections/sql-store.js'
@@ -30,13 +31,29 @@ try {
   database = await openConfiguredDatabase(config, (error) =>
     app?.log.warn({ err: error }, 'the database connection pool lost a connection; it reconnects on the next call'),
   )
-  await migrateToLatest(database.db)
 } catch (error) {
+  cannotStart(error)
+}
+const store = new SqlConnectionStore(database, {
+  secrets: config.secretKeys.length > 0 ? new SecretBox(config.secretKeys) : undefined,
+  migrate: true,
+  lockWaitMs: config.lockWaitSeconds * 1000,
+  warn: (details, message) => app?.log.warn(details, message),
+})
+// A database that is down, or busy, is no reason not to serve: calls say so until it is back.
+let databaseDown: unknown
+try {
+  await store.ready()
+} catch (error) {
+  if (classifyDatabaseError(error) === 'bug') cannotStart(error)
+  databaseDown = error
+}
+
+function cannotStart(error: unknown): never {
   const where = config.databaseUrl ? 'the PostgreSQL server in DATABASE_URL' : `the embedded database in ${config.dataDir}`
   console.error(`Cannot start: ${where} is not usable. ${error instanceof Error ? error.message : String(error)}`)
   process.exit(1)
 }
-const store = new SqlConnectionStore(database, { secrets: config.secretKeys.length > 0 ? new SecretBox(config.secretKeys) : undefined })
 const signingKeys = config.online && new SigningKeys(config.online.keySources)
 
 app = await buildServer({
@@ -108,4 +125,20 @@ if (config.online && signingKeys) {
   void signingKeys.warmUp().then((problems) => {
     for (const problem of problems) app.log.warn(`CRM Online: ${problem}`)
   })
+}
+if (databaseDown !== undefined) {
+  app.log.warn(
+    { err: databaseDown },
+    'the database cannot be used yet: calls that need it answer CONNECTION_STORE_UNAVAILABLE, and /healthz 503, until it is back',
+  )
+  const retry = setInterval(() => {
+    store.ready().then(
+      () => {
+        clearInterval(retry)
+        app.log.info('the database is back (migrations done): serving every call')
+      },
+      () => undefined,
+    )
+  }, 2000)
+  retry.unref()
 }

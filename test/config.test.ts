@@ -14,6 +14,7 @@ t.test('defaults', async (t) => {
   t.same(config.connectors, ['excel'], 'only the Excel connector: the Memory demo is off unless asked for')
   t.equal(config.maxWorkbooks, 1000)
   t.same([config.maxAttributes, config.maxNamespaceDeclarations, config.maxNameLength], [500, 500, 4096], 'XML limits')
+  t.equal(config.lockWaitSeconds, 30)
 })
 
 t.test('timeouts and access tokens', async (t) => {
@@ -63,6 +64,7 @@ t.test('values that are accepted', async (t) => {
   t.same(loadConfig({ CONNECTION_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).secretKeys, [Buffer.alloc(32, 7)], 'base64 key')
   const ring = loadConfig({ CONNECTION_SECRET_KEY: ` ${Buffer.alloc(32, 1).toString('base64')} , ${'02'.repeat(32)}` }).secretKeys
   t.same(ring, [Buffer.alloc(32, 1), Buffer.alloc(32, 2)], 'a key ring: the new key first, then old ones, comma-separated')
+  t.equal(loadConfig({ LOCK_WAIT_SECONDS: '5' }).lockWaitSeconds, 5)
 })
 
 t.test('every bad value is named, with what to write instead', async (t) => {
@@ -78,6 +80,7 @@ t.test('every bad value is named, with what to write instead', async (t) => {
     [{ MAX_ATTRIBUTES: '0' }, /MAX_ATTRIBUTES="0" is not valid: use a number of attributes per element from 8/],
     [{ MAX_NAMESPACE_DECLARATIONS: 'many' }, /MAX_NAMESPACE_DECLARATIONS="many" is not valid/],
     [{ MAX_NAME_LENGTH: '10' }, /MAX_NAME_LENGTH="10" is not valid: use a length in bytes from 256/],
+    [{ LOCK_WAIT_SECONDS: '0' }, /LOCK_WAIT_SECONDS="0" is not valid: use a number of seconds from 1 to 3600/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud" is not valid: use one of fatal, error/],
     [{ CONNECTION_SECRET_KEY: 'short' }, /CONNECTION_SECRET_KEY is not valid: it must be 32 random bytes.*openssl rand -base64 32/],
     [{ CONNECTION_SECRET_KEY: `${'01'.repeat(32)},short` }, /CONNECTION_SECRET_KEY is not valid: key 2 of 2 must be 32 random bytes/],

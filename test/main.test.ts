@@ -100,14 +100,6 @@ t.test('after a restart the connection is still known; with ACCESS_TOKENS, only 
   t.match(child(memory, 'FieldMetaDataObjects').children.map((f) => child(f, 'FieldKey').text), ['Dataset'])
 })
 
-t.test('a database that cannot be reached at start: one clear line and exit code 1', async (t) => {
-  const port = await freePort()
-  const result = await promisify(execFile)(TSX, ['src/main.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, PORT: '0', DATABASE_URL: `postgres://nobody@127.0.0.1:${port}/none` } }).catch((e: { code: number; stderr: string }) => e)
-  t.equal((result as { code: number }).code, 1)
-  t.match((result as { stderr: string }).stderr, /^Cannot start: the PostgreSQL server in DATABASE_URL is not usable\./)
-  t.notMatch((result as { stderr: string }).stderr, /\n\s+at /, 'no stack trace')
-})
-
 t.test('bad configuration: a clear message and exit code 2', async (t) => {
   const result = await promisify(execFile)(TSX, ['src/main.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, PORT: 'http', DATABASE_URL: 'mysql://x', ACCESS_TOKENS: 'letmein' } }).catch((e: { code: number; stderr: string }) => e)
   t.equal((result as { code: number }).code, 2)

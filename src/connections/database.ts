@@ -39,6 +39,11 @@ export interface Database {
   location: string
   /** The embedded engine, when there is one (to expose it to psql). */
   embedded?: PGlite
+  /**
+   * Sessions that hold advisory locks (postgres only), apart from the pool that serves queries: a call waiting for
+   * a lock must not take a connection other calls need. Ended with `db`.
+   */
+  lockSessions?: pg.Pool
 }
 
 export interface DatabaseOptions {
@@ -48,8 +53,12 @@ export interface DatabaseOptions {
   embeddedDir?: string | undefined
   /** Upper bound on waiting for a pooled connection and on each statement, in ms. */
   timeoutMs?: number
+  /** A connection lost or broken, idle or in use; the process goes on, and the connection is replaced. */
   onPoolError?: (error: Error) => void
 }
+
+/** Sessions that may hold advisory locks at once, per process. */
+const LOCK_SESSIONS = 4
 
 /**
  * @example
@@ -59,18 +68,17 @@ export interface DatabaseOptions {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const timeoutMs = options.timeoutMs ?? 5000
   if (options.databaseUrl) {
-    const pool = new pg.Pool({
+    const settings = {
       connectionString: options.databaseUrl,
-      max: 10,
       connectionTimeoutMillis: timeoutMs,
       idleTimeoutMillis: 30_000,
       statement_timeout: timeoutMs,
       query_timeout: timeoutMs + 1000,
-    })
-    // An idle client losing its server emits 'error' on the pool; unhandled, that would end the process.
-    pool.on('error', (error) => options.onPoolError?.(error))
-    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) })
-    return { db, backend: 'postgres', location: redact(options.databaseUrl) }
+    }
+    const pool = listenedPool(new pg.Pool({ ...settings, max: 10 }), options.onPoolError)
+    const lockSessions = listenedPool(new pg.Pool({ ...settings, max: LOCK_SESSIONS }), options.onPoolError)
+    const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: destroyingFailedClients(pool, lockSessions) }) })
+    return { db, backend: 'postgres', location: redact(options.databaseUrl), lockSessions }
   }
   let unlock = async () => {}
   if (options.embeddedDir) {
@@ -86,6 +94,46 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: embeddedPool(embedded, unlock) as unknown as pg.Pool }) })
   return { db, backend: 'embedded', location: options.embeddedDir ?? 'memory', embedded }
+}
+
+/**
+ * A pg client with no 'error' listener ends the process when its connection breaks: pg-pool listens only while a
+ * client is idle, so every client gets a listener of its own, for its whole life.
+ */
+function listenedPool(pool: pg.Pool, onError: ((error: Error) => void) | undefined): pg.Pool {
+  // pg-pool re-emits an idle client's error on the pool, which then needs a listener too; the client's own reports it.
+  pool.on('error', () => undefined)
+  pool.on('connect', (client) => client.on('error', (error) => onError?.(error)))
+  return pool
+}
+
+/**
+ * The pool Kysely uses, except that a client whose query failed is destroyed on release instead of going back to
+ * the pool: after a query timeout the server may still be running the query (or never answer), and the next
+ * borrower would wait behind it. Ending it also ends `alsoEnd`.
+ */
+function destroyingFailedClients(pool: pg.Pool, alsoEnd: pg.Pool) {
+  return {
+    async connect() {
+      const client = await pool.connect()
+      let failure: Error | undefined
+      const noteFailure = (error: unknown) => {
+        failure ??= error instanceof Error ? error : new Error(String(error))
+      }
+      return {
+        query(...args: unknown[]) {
+          const result = (client.query as (...a: unknown[]) => unknown)(...args)
+          if (result instanceof Promise) result.catch(noteFailure)
+          else if (result && typeof (result as { on?: unknown }).on === 'function') (result as NodeJS.EventEmitter).on('error', noteFailure)
+          return result
+        },
+        release: () => client.release(failure),
+      }
+    },
+    async end() {
+      await Promise.all([pool.end(), alsoEnd.end()])
+    },
+  } as unknown as pg.Pool
 }
 
 /**

@@ -17,11 +17,15 @@ export interface ConnectionStore {
   find(id: string): Promise<Connection | undefined>
   /** Hide the record from the service (kept for audit). False when there was no live record. */
   delete(id: string): Promise<boolean>
-  /** Note that a call used the connection, and how it ended. */
+  /**
+   * Note that a call used the connection, and how it ended. Uses are gathered and written together, about once a
+   * second (and at close); the promise settles when this one is written.
+   */
   recordUse(id: string, outcome: CallOutcome): Promise<void>
   /**
    * Runs `work` while no other holder of the same key runs, in this process or in another process sharing the
-   * database. The lock is released when `work` settles.
+   * database. The lock is released when `work` settles; waiting for it longer than the store's deadline throws
+   * LockWaitTimeout.
    */
   exclusive<T>(key: string, work: () => Promise<T>): Promise<T>
   /** Whether the store answers, for /healthz; never throws. */
@@ -39,4 +43,15 @@ export interface StoreHealth {
   backend: string
   location: string
   detail?: string
+}
+
+/** Another holder kept the key of `exclusive` for longer than the wait allowed; trying again later may succeed. */
+export class LockWaitTimeout extends Error {
+  override readonly name = 'LockWaitTimeout'
+  constructor(
+    readonly key: string,
+    readonly waitedMs: number,
+  ) {
+    super(`"${key}" stayed locked by another call or process for ${Math.round(waitedMs / 1000)} s`)
+  }
 }

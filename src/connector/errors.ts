@@ -20,6 +20,12 @@ export const ErrorCode = {
   StoreUnavailable: 'CONNECTION_STORE_UNAVAILABLE',
   /** The ERP's data is being changed by someone else (a workbook being saved); the call can be retried shortly. */
   WorkbookBusy: 'WORKBOOK_BUSY',
+  /** The connection store is overloaded (a statement or lock timeout, too many connections); retry in a moment. */
+  StoreBusy: 'CONNECTION_STORE_BUSY',
+  /** The connection store refused a request: a fault of this server, told in its log; retrying will not help. */
+  StoreError: 'CONNECTION_STORE_ERROR',
+  /** What the call changes (a workbook) stayed locked by another call or process too long; retry in a moment. */
+  ResourceBusy: 'RESOURCE_BUSY',
   /** The connection's stored secrets cannot be opened with the configured CONNECTION_SECRET_KEY. */
   SecretKey: 'CONNECTION_SECRET_KEY',
   /** A stored secret is damaged, or was copied from another connection or field: it must be entered again. */
@@ -82,8 +88,36 @@ export function storeUnavailable(detail: string): ConnectorFailure {
   return new ConnectorFailure(
     ErrorCode.StoreUnavailable,
     'The connector cannot reach its database of connections right now; try again shortly.',
-    // Addresses in driver messages say where the database is; that is for the server's log, not the client.
-    detail.replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b|\[[0-9a-f:]+\](:\d+)?/gi, '<address>'),
+    withoutAddresses(detail),
+  )
+}
+
+// Addresses in driver messages say where the database is; that is for the server's log, not the client.
+function withoutAddresses(detail: string): string {
+  return detail.replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b|\[[0-9a-f:]+\](:\d+)?/gi, '<address>')
+}
+
+export function storeBusy(detail: string): ConnectorFailure {
+  return new ConnectorFailure(
+    ErrorCode.StoreBusy,
+    'The connector\'s database of connections is too busy to answer right now; try again in a moment.',
+    withoutAddresses(detail),
+  )
+}
+
+/** Only the SQLSTATE goes to the caller: the database's message may quote stored values; the log has it. */
+export function storeError(sqlState: string | undefined): ConnectorFailure {
+  return new ConnectorFailure(
+    ErrorCode.StoreError,
+    "The connector's database of connections refused a request. This is a fault of the connector server: its log has the details for the operator.",
+    sqlState ? `SQLSTATE ${sqlState}` : '',
+  )
+}
+
+export function resourceBusy(key: string, waitedSeconds: number): ConnectorFailure {
+  return new ConnectorFailure(
+    ErrorCode.ResourceBusy,
+    `The workbook (or record) this call changes, "${key}", is busy: another call or process kept it locked for ${waitedSeconds} s. Nothing was changed; try again in a moment.`,
   )
 }
 

@@ -7,9 +7,9 @@
 import type { FastifyRequest } from 'fastify'
 import type { ErpConnectorWSOperations } from '../../generated/service.js'
 import type * as T from '../../generated/types.js'
-import { isDatabaseUnavailable } from '../connections/availability.js'
+import { classifyDatabaseError } from '../connections/availability.js'
 import { SecretKeyError } from '../connections/secrets.js'
-import type { CallOutcome, ConnectionStore } from '../connections/store.js'
+import { LockWaitTimeout, type CallOutcome, type ConnectionStore } from '../connections/store.js'
 import type { SoapCallContext, SoapHandlers } from '../soap/plugin.js'
 import type { CallContext, Connection, ConnectorLogger, ErpActor, ErpConnector, Result, SearchRestriction } from './connector.js'
 import {
@@ -17,8 +17,11 @@ import {
   ErrorCode,
   invalidConnectionId,
   invalidRequest,
+  resourceBusy,
   secretKeyMismatch,
   secretUnreadable,
+  storeBusy,
+  storeError,
   storeUnavailable,
   unknownConnection,
   unknownConnector,
@@ -70,7 +73,7 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
    * in everything the call logs (request.log included), answers (see `hide`) and records as its last error.
    */
   async function context(soap: SoapCallContext, connector?: ErpConnector, config?: ReadonlyMap<string, string | null>): Promise<CallContext> {
-    const base: CallContext = { log: soap.request.log, exclusive }
+    const base: CallContext = { log: soap.request.log, exclusive: (key, work) => exclusive(soap.request.log, key, work) }
     if (!connector || !config) return base
     const secretKeys = await secretFieldsOf(connector, base)
     const masker = createMasker([...(callMaskers.get(soap.request)?.secrets ?? []), ...[...secretKeys].flatMap((key) => config.get(key) ?? [])])
@@ -116,7 +119,7 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
     return fields
   }
 
-  async function exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
+  async function exclusive<T>(log: ConnectorLogger, key: string, work: () => Promise<T>): Promise<T> {
     let entered = false
     try {
       return await store.exclusive(key, () => {
@@ -126,18 +129,19 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
     } catch (error) {
       // Failing to take the lock is the database's fault; failing inside it is the work's.
       if (entered) throw error
-      throw storeFailure(error)
+      if (error instanceof LockWaitTimeout) throw resourceBusy(error.key, Math.round(error.waitedMs / 1000))
+      throw storeFailure(error, log)
     }
   }
 
-  async function connectionFor(connector: ErpConnector, rawGuid: string | null | undefined): Promise<Connection> {
+  async function connectionFor(connector: ErpConnector, rawGuid: string | null | undefined, log: ConnectorLogger): Promise<Connection> {
     const id = normalizeGuid(rawGuid)
     if (id === undefined) throw invalidConnectionId(rawGuid)
     let connection: Connection | undefined
     try {
       connection = await store.find(id)
     } catch (error) {
-      throw storeFailure(error)
+      throw storeFailure(error, log)
     }
     // A GUID saved through another connector is not this connector's: SuperOffice will save it here and retry.
     if (!connection || connection.connectorName.toLowerCase() !== connector.name.toLowerCase()) throw unknownConnection(id)
@@ -158,7 +162,7 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
     run: (connector: ErpConnector, ctx: CallContext, connection: Connection) => Promise<R>,
   ): Promise<R> {
     const connector = select(soap.request)
-    return connectionFor(connector, rawGuid).then(async (connection) => {
+    return connectionFor(connector, rawGuid, soap.request.log).then(async (connection) => {
       let result: R
       try {
         result = hide(soap, await run(connector, await context(soap, connector, connection.config), connection))
@@ -194,7 +198,7 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
       try {
         await store.save(connection, { secretFields })
       } catch (error) {
-        throw storeFailure(error)
+        throw storeFailure(error, soap.request.log)
       }
       return result
     },
@@ -206,7 +210,7 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
       if (id === undefined) throw invalidConnectionId(request.ConnectionGuid)
       let connection: Connection
       try {
-        connection = await connectionFor(connector, id)
+        connection = await connectionFor(connector, id, soap.request.log)
       } catch (error) {
         // Deleting what is already gone succeeds: SuperOffice calls this only "in case the connector needs to know".
         if (error instanceof ConnectorFailure && error.code === ErrorCode.UnknownConnectionId) return finish({})
@@ -217,7 +221,7 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
         try {
           await store.delete(id)
         } catch (error) {
-          throw storeFailure(error)
+          throw storeFailure(error, soap.request.log)
         }
       }
       return result
@@ -334,11 +338,21 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
   }
 }
 
-/** A store error as the caller should see it: the database out of reach, a wrong key, or an exception (EX). */
-function storeFailure(error: unknown): unknown {
+/** A store error as the caller should see it: the database out of reach or busy, a wrong key, or a fault of ours. */
+function storeFailure(error: unknown, log: ConnectorLogger): ConnectorFailure {
   if (error instanceof SecretKeyError) return error.problem === 'value' ? secretUnreadable(error.message) : secretKeyMismatch(error.message)
-  if (isDatabaseUnavailable(error)) return storeUnavailable(error instanceof Error ? error.message : String(error))
-  return error
+  const message = error instanceof Error ? error.message : String(error)
+  switch (classifyDatabaseError(error)) {
+    case 'unavailable':
+      return storeUnavailable(message)
+    case 'busy':
+      return storeBusy(message)
+    case 'bug': {
+      log.error({ err: error }, 'the connection store failed')
+      const code = (error as { code?: unknown } | undefined)?.code
+      return storeError(typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined)
+    }
+  }
 }
 
 /** The configuration keys a connector declares as Password fields: secrets to seal at rest and never log. */

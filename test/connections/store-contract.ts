@@ -185,16 +185,46 @@ export async function storeContract(t: Test, fixture: StoreFixture): Promise<voi
     t.equal(ok.last_error, 'EX: Exception in ERP Connector: boom', 'the last error stays for the operator')
   })
 
+  await t.test('uses are written together: one statement for many calls, the last error kept', async (t) => {
+    const [busy, failing] = [randomUUID(), randomUUID()]
+    await store.save(connection(busy, []))
+    await store.save(connection(failing, []))
+    // Counts the UPDATE statements on the table, whatever their number of rows.
+    await sql`create table use_statements (at timestamptz default now())`.execute(database.db)
+    await sql`create function count_use_statement() returns trigger language plpgsql as $$ begin insert into use_statements default values; return null; end $$`.execute(database.db)
+    await sql`create trigger count_use after update on connections for each statement execute function count_use_statement()`.execute(database.db)
+    t.teardown(async () => {
+      await sql`drop trigger count_use on connections`.execute(database.db)
+      await sql`drop function count_use_statement()`.execute(database.db)
+      await sql`drop table use_statements`.execute(database.db)
+    })
+    const ok = { state: 'Ok', errorCode: '', explanation: '' }
+    await Promise.all([
+      ...Array.from({ length: 30 }, () => store.recordUse(busy, ok)),
+      store.recordUse(failing, { state: 'Error', errorCode: 'EX', explanation: 'boom' }),
+      store.recordUse(failing, ok),
+    ])
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from use_statements`.execute(database.db)
+    t.equal(rows[0]!.n, 1, '32 uses of two connections: one UPDATE')
+    t.same([(await raw(database, busy)).last_state, (await raw(database, busy)).last_error], ['Ok', null])
+    const failed = await raw(database, failing)
+    t.same([failed.last_state, failed.last_error], ['Ok', 'EX: boom'], 'the latest state, and the error before it')
+    t.ok(failed.last_error_at && failed.last_used_at && failed.last_used_at >= failed.last_error_at)
+  })
+
   await t.test('health', async (t) => {
     t.match(await store.health(), { ok: true, backend: database.backend })
   })
 
-  await t.test('a saved connection survives a restart', async (t) => {
+  await t.test('a saved connection survives a restart, and so do uses not yet written', async (t) => {
     const id = randomUUID()
     await store.save(connection(id, [['Filename', 'kept.xlsx']]))
+    void store.recordUse(id, { state: 'Warning', errorCode: '', explanation: '' })
+    await store.close()
     database = await fixture.reopen()
     store = new SqlConnectionStore(database)
     t.same((await store.find(id))?.config, new Map([['Filename', 'kept.xlsx']]))
+    t.equal((await raw(database, id)).last_state, 'Warning', 'closing the store wrote the pending use')
   })
 
   await t.test('migrations go down and up again', async (t) => {
