@@ -52,6 +52,7 @@ const endpoint = await new Promise<string>((resolve, reject) => {
       TLS_CERT_FILE: files.cert,
       TLS_KEY_FILE: files.key,
       SUPEROFFICE_CLIENT_ID: `dev-app-id,${CLIENT_ID}`,
+      CONNECTORS: 'excel,memory',
       SUPEROFFICE_PRIVATE_KEY: files.appKey,
       SUPEROFFICE_JWKS: files.jwks,
     },
