@@ -77,7 +77,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // IIS-hosted WCF endpoints match paths case-insensitively; clients copy URLs in any case.
     routerOptions: { caseSensitive: false },
     // https options are also http.Server options: without the limits, an HTTPS server would use Node's defaults.
-    ...(options.https ? { https: { ...options.https, ...connectionLimits } } : {}),
+    ...(options.https ? { https: { ...options.https, ...connectionLimits, handshakeTimeout: timeouts.headersTimeoutMs } } : {}),
   }) as unknown as FastifyInstance
   const wsdl = await readFile(path.join(PROJECT_ROOT, ErpConnectorWS.wsdlFile), 'utf8')
   const host = createConnectorHost({ connectors: options.connectors, store: options.store })

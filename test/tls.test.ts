@@ -3,6 +3,7 @@
 import { X509Certificate } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import https from 'node:https'
+import net from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import path from 'node:path'
 import t from 'tap'
@@ -94,4 +95,23 @@ t.test('TLS settings are checked at start', async (t) => {
   writeFileSync(path.join(dir, 'other.key'), ca.issue('other').key)
   t.throws(() => loadConfig({ TLS_CERT_FILE: files.certFile, TLS_KEY_FILE: path.join(dir, 'other.key') }), /is not the key of the certificate/)
   t.throws(() => loadConfig({ TLS_CERT_FILE: files.keyFile, TLS_KEY_FILE: files.keyFile }), /are not usable: they are not a PEM certificate chain/)
+})
+
+t.test('an HTTPS connection that never starts the TLS handshake is closed after HEADERS_TIMEOUT_MS', async (t) => {
+  const strict = await startTestServer({ https: readTlsFiles(files), timeouts: { headersTimeoutMs: 300, requestTimeoutMs: 600, idleTimeoutMs: 300 } })
+  t.teardown(() => strict.app.close())
+  const closed = await new Promise<boolean>((resolve) => {
+    const socket = net.connect(Number(new URL(strict.origin).port), '127.0.0.1')
+    socket.on('error', () => undefined)
+    socket.on('close', () => {
+      clearTimeout(giveUp)
+      resolve(true)
+    })
+    // Node's own default is 120 s; 50 times the configured timeout tells the two apart.
+    const giveUp = setTimeout(() => {
+      socket.destroy()
+      resolve(false)
+    }, 50 * 300)
+  })
+  t.ok(closed, 'the server closed the silent connection')
 })

@@ -46,6 +46,7 @@ function errorCodeOf(reason: WorkerFailureCode): string {
 
 /** How many times a change starts over on a file that someone else changed or is saving. */
 const UPDATE_ATTEMPTS = 8
+const WORKER_START_TIMEOUT_MS = 60_000
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 
@@ -73,7 +74,6 @@ export class WorkbookFiles<Book> {
   private readonly cache: SizedLru<{ version: FileVersion; book: Book }>
   private readonly loading = new Map<string, Promise<{ version: FileVersion; book: Book }>>()
   private readonly limits: WorkbookCacheLimits
-  private readonly online = new WeakMap<Worker, Promise<void>>()
 
   /**
    * @param interpret turns a parsed workbook into the connector's model; it runs once per file version.
@@ -192,17 +192,9 @@ export class WorkbookFiles<Book> {
     const worker = this.ensureWorker()
     const id = this.nextId++
     return new Promise<Payload | undefined>((resolve, reject) => {
-      const waiting: Pending = { resolve, reject, timer: undefined }
-      this.pending.set(id, waiting)
+      this.pending.set(id, { resolve, reject, timer: undefined })
       worker.ref()
       worker.postMessage({ ...request, id } as WorkerRequest)
-      // The worker does one thing at a time, so a call that takes too long holds up every workbook: replace it.
-      // The clock starts once the worker runs (starting one is not the call's fault).
-      void this.online.get(worker)?.then(() => {
-        if (!this.pending.has(id)) return
-        waiting.timer = setTimeout(() => this.replaceWorker(worker, 'TIMEOUT'), this.limits.callTimeoutMs)
-        waiting.timer.unref()
-      })
     })
   }
 
@@ -227,10 +219,20 @@ export class WorkbookFiles<Book> {
     const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
       workerData: { maxWorkbooks: this.limits.maxWorkbooks, maxBytes: this.limits.maxBytes },
     })
-    let ready: () => void = () => undefined
-    this.online.set(worker, new Promise((resolve) => (ready = resolve)))
-    worker.on('message', (response: WorkerResponse | 'ready') => {
-      if (response === 'ready') return ready()
+    // A worker that does not start (loading its code takes a second or two) is as stuck as one that does not finish.
+    const starting = setTimeout(() => this.replaceWorker(worker, 'TIMEOUT'), Math.max(this.limits.callTimeoutMs, WORKER_START_TIMEOUT_MS))
+    starting.unref()
+    worker.on('message', (response: WorkerResponse | 'ready' | { started: number }) => {
+      if (response === 'ready') return clearTimeout(starting)
+      if ('started' in response) {
+        // The worker does one call at a time, so one that takes too long holds up every workbook: replace it.
+        const started = this.pending.get(response.started)
+        if (started) {
+          started.timer = setTimeout(() => this.replaceWorker(worker, 'TIMEOUT'), this.limits.callTimeoutMs)
+          started.timer.unref()
+        }
+        return
+      }
       const waiting = this.pending.get(response.id)
       this.pending.delete(response.id)
       if (this.pending.size === 0) worker.unref()

@@ -73,16 +73,17 @@ async function load(file: string): Promise<{ version: FileVersion; book: XLSX.Wo
       handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ENOENT' && attempt < READ_ATTEMPTS) {
+      if (code === 'ENOENT') {
         // A writer may be between moving the old file aside and linking the new one, or have died there.
         const aside = await restoreAside(file)
-        if (aside === 'restored') continue
+        if (aside === 'restored' && attempt < READ_ATTEMPTS) continue
         if (aside === 'in-progress') {
+          if (attempt >= READ_ATTEMPTS) throw beingSaved(file)
           await sleep(25 * attempt)
           continue
         }
+        throw new WorkerFailure('NOT_FOUND', `${path.basename(file)} does not exist`)
       }
-      if (code === 'ENOENT') throw new WorkerFailure('NOT_FOUND', `${path.basename(file)} does not exist`)
       throw fileSystemFailure(error, file, 'read')
     }
     try {
@@ -297,18 +298,25 @@ const HOST = hostname().replace(/[^A-Za-z0-9-]/g, '_')
 const SIDE_FILE = /^\.(.+)\.([A-Za-z0-9_-]+)\.(\d+)\.[0-9a-f]{8}\.(tmp|old)$/
 /** Side files of a writer on another machine (whose pid cannot be checked) are left alone for this long. */
 const FOREIGN_SIDE_FILE_MS = 10 * 60_000
+const PROCESS_STARTED_MS = Date.now() - process.uptime() * 1000
 
 function sideFile(file: string, kind: 'tmp' | 'old'): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${HOST}.${process.pid}.${randomBytes(4).toString('hex')}.${kind}`)
 }
 
-async function writeTemporary(file: string, bytes: Buffer): Promise<string> {
+/**
+ * Writes `bytes` durably to a new side file. Its version is taken from the written file itself: linking it into
+ * place keeps inode, size and mtime, so this is the workbook's version from the moment it is in place, whatever
+ * lands at the name afterwards.
+ */
+async function writeTemporary(file: string, bytes: Buffer): Promise<{ temporary: string; version: FileVersion }> {
   const temporary = sideFile(file, 'tmp')
   try {
     const handle = await fs.open(temporary, 'wx', 0o644)
     try {
       await handle.writeFile(bytes)
       await handle.sync()
+      return { temporary, version: versionOfStat(await handle.stat()) }
     } finally {
       await handle.close()
     }
@@ -316,7 +324,6 @@ async function writeTemporary(file: string, bytes: Buffer): Promise<string> {
     await fs.unlink(temporary).catch(() => undefined)
     throw fileSystemFailure(error, file, 'write')
   }
-  return temporary
 }
 
 async function syncFolder(file: string): Promise<void> {
@@ -346,17 +353,52 @@ async function replaceIfUnchanged(file: string, temporary: string, base: FileVer
   let replaced = false
   try {
     if (!sameVersion(await versionOf(aside), base)) throw changed(file)
-    await fs.link(temporary, file).catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'EEXIST' ? changed(file) : fileSystemFailure(error, file, 'write')
-    })
+    await placeNew(temporary, file)
     replaced = true
   } finally {
     // Not replaced: the file moved aside goes back, unless something newer took its place meanwhile.
-    if (!replaced) await fs.link(aside, file).catch(() => undefined)
-    await fs.unlink(aside).catch(() => undefined)
+    if (replaced) await fs.unlink(aside).catch(() => undefined)
+    else await putBack(aside, file)
     await fs.unlink(temporary).catch(() => undefined)
   }
   await syncFolder(file).catch(() => undefined)
+}
+
+/**
+ * Puts `temporary` at `file` unless a file is there (link refuses to replace one). A file system without hard links
+ * (FAT, some network shares) gets a rename instead, which cannot refuse: there a save landing in the same instant
+ * can be replaced.
+ */
+async function placeNew(temporary: string, file: string): Promise<void> {
+  try {
+    await fs.link(temporary, file)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') throw changed(file)
+    if (code !== 'EPERM' && code !== 'EOPNOTSUPP' && code !== 'ENOTSUP' && code !== 'EMLINK') throw fileSystemFailure(error, file, 'write')
+    await fs.rename(temporary, file).catch((renameError: unknown) => {
+      throw fileSystemFailure(renameError, file, 'write')
+    })
+  }
+}
+
+/**
+ * Puts a side file holding a workbook back at `file`, unless a newer file is there; the side file is removed only
+ * once the workbook is safely at its name, never before (a failed put-back leaves it for the next sweep).
+ */
+async function putBack(side: string, file: string): Promise<void> {
+  try {
+    await fs.link(side, file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      const present = await fs.stat(file).then(() => true, () => false)
+      if (!present) {
+        await fs.rename(side, file).catch(() => undefined)
+        return
+      }
+    }
+  }
+  await fs.unlink(side).catch(() => undefined)
 }
 
 function changed(file: string): WorkerFailure {
@@ -368,7 +410,7 @@ function changed(file: string): WorkerFailure {
  * one that is alive is between two renames and is waited for.
  */
 async function restoreAside(file: string): Promise<'restored' | 'in-progress' | 'none'> {
-  const prefix = `.${path.basename(file)}.`
+  const name = path.basename(file)
   let entries: string[]
   try {
     entries = await fs.readdir(path.dirname(file))
@@ -377,15 +419,15 @@ async function restoreAside(file: string): Promise<'restored' | 'in-progress' | 
   }
   let found: 'in-progress' | 'none' = 'none'
   for (const entry of entries) {
-    if (!entry.startsWith(prefix) || !entry.endsWith('.old')) continue
+    const match = SIDE_FILE.exec(entry)
+    if (!match || match[1] !== name || match[4] !== 'old') continue
     const side = path.join(path.dirname(file), entry)
     if (!(await isStale(entry, side))) {
       found = 'in-progress'
       continue
     }
     // Another process may restore it or write a new one at the same time: either way there is a workbook again.
-    await fs.link(side, file).catch(() => undefined)
-    await fs.unlink(side).catch(() => undefined)
+    await putBack(side, file)
     return 'restored'
   }
   return found
@@ -396,9 +438,14 @@ async function isStale(entry: string, full: string): Promise<boolean> {
   const match = SIDE_FILE.exec(entry)
   if (!match) return false
   const [, , host, pidText] = match
+  // ctime: a rename (moving a file aside) changes it, and a writer's side file is never older than its writer.
+  const stat = await fs.stat(full).catch(() => undefined)
+  if (!stat) return false
   if (host === HOST) {
     const pid = Number(pidText)
-    if (pid === process.pid) return false
+    // A restarted server can have its predecessor's pid (PID 1 in a container): what is older than this process
+    // is not its own.
+    if (pid === process.pid) return stat.ctimeMs < PROCESS_STARTED_MS
     try {
       process.kill(pid, 0)
       return false
@@ -406,8 +453,7 @@ async function isStale(entry: string, full: string): Promise<boolean> {
       return (error as NodeJS.ErrnoException).code === 'ESRCH'
     }
   }
-  const stat = await fs.stat(full).catch(() => undefined)
-  return !!stat && Date.now() - stat.mtimeMs > FOREIGN_SIDE_FILE_MS
+  return Date.now() - stat.ctimeMs > FOREIGN_SIDE_FILE_MS
 }
 
 /**
@@ -430,14 +476,9 @@ async function sweepFolder(folder: string, depth: number): Promise<number> {
     }
     const match = SIDE_FILE.exec(entry.name)
     if (!match || !(await isStale(entry.name, full))) continue
-    const workbook = path.join(folder, match[1]!)
-    if (match[4] === 'old') {
-      const present = await fs.stat(workbook).then(() => true, () => false)
-      if (!present) {
-        await fs.link(full, workbook).catch(() => undefined)
-      }
-    }
-    await fs.unlink(full).then(() => removed++, () => undefined)
+    if (match[4] === 'old') await putBack(full, path.join(folder, match[1]!))
+    else await fs.unlink(full).catch(() => undefined)
+    removed++
   }
   return removed
 }
@@ -445,16 +486,17 @@ async function sweepFolder(folder: string, depth: number): Promise<number> {
 async function write(file: string, base: FileVersion, patches: CellPatch[]): Promise<{ version: FileVersion; workbook: RawWorkbook }> {
   const current = await load(file)
   if (!sameVersion(current.version, base)) throw changed(file)
+  let version: FileVersion
   try {
     applyPatches(current.book, patches)
-    const temporary = await writeTemporary(file, serialise(current.book))
-    await replaceIfUnchanged(file, temporary, base)
+    const written = await writeTemporary(file, serialise(current.book))
+    version = written.version
+    await replaceIfUnchanged(file, written.temporary, base)
   } catch (error) {
     // The cached book may hold the patches now: forget it, the file on disk is the truth.
     cache.delete(file)
     throw error
   }
-  const version = await versionOf(file)
   cacheSet(file, { version, book: current.book })
   await sweepFolder(path.dirname(file), 0).catch(() => undefined)
   return { version, workbook: toRaw(current.book) }
@@ -478,18 +520,17 @@ async function create(file: string, workbook: RawWorkbook): Promise<{ version: F
   await fs.mkdir(path.dirname(file), { recursive: true }).catch((error: unknown) => {
     throw fileSystemFailure(error, file, 'write')
   })
-  const temporary = await writeTemporary(file, serialise(book))
+  const { temporary, version } = await writeTemporary(file, serialise(book))
   try {
-    // link() refuses to replace an existing file: two creators cannot overwrite each other's workbook.
-    await fs.link(temporary, file)
+    // Refuses to replace an existing file: two creators cannot overwrite each other's workbook.
+    await placeNew(temporary, file)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new WorkerFailure('EXISTS', `${path.basename(file)} exists already`)
-    throw fileSystemFailure(error, file, 'write')
+    if (error instanceof WorkerFailure && error.code === 'CHANGED') throw new WorkerFailure('EXISTS', `${path.basename(file)} exists already`)
+    throw error
   } finally {
     await fs.unlink(temporary).catch(() => undefined)
   }
-  await syncFolder(file)
-  const version = await versionOf(file)
+  await syncFolder(file).catch(() => undefined)
   cacheSet(file, { version, book })
   return { version, workbook: toRaw(book) }
 }
@@ -517,6 +558,8 @@ async function handle(request: WorkerRequest): Promise<{ version: FileVersion; w
 let queue: Promise<void> = Promise.resolve()
 parentPort?.on('message', (request: WorkerRequest) => {
   queue = queue.then(async () => {
+    // The connector's deadline for a call counts from here, not from when it was queued.
+    parentPort!.postMessage({ started: request.id })
     let response: WorkerResponse
     try {
       const done = await handle(request)

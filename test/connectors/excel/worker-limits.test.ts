@@ -1,8 +1,9 @@
 // The workbook caches are bounded, and one worker call that takes too long does not hold up every workbook: the
 // worker is replaced, the call answers a clear error, and the next call works.
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname, tmpdir } from 'node:os'
+
 import path from 'node:path'
 import t, { type Test } from 'tap'
 import { templateWorkbook } from '../../../src/connectors/excel/template.js'
@@ -106,4 +107,42 @@ t.test('a FIFO where a workbook should be is refused at once, and does not hold 
   t.match(failed?.message, /pipe\.xlsx is not a regular file/)
   writeFileSync(small, readFileSync(small))
   t.ok((await files.read(small)).actorSheets.get('Customer'), 'the next read is answered')
+})
+
+t.test('the deadline counts one call\'s own work, not the time it waited behind others', async (t) => {
+  const dir = folder(t)
+  const small = path.join(dir, 'small.xlsx')
+  const measure = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+  await measure.create(ctx, 'small', small, templateWorkbook())
+  const large = ['a', 'b', 'c', 'd'].map((n) => path.join(dir, `${n}.xlsx`))
+  for (const file of large) largeWorkbook(file, small, 15_000)
+  const started = performance.now()
+  await measure.read(large[0]!)
+  const oneMs = performance.now() - started
+  await measure.close()
+  // Four reads queued at once take about four times one read; each alone is far within twice one read.
+  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw), { callTimeoutMs: Math.round(oneMs * 2) })
+  t.teardown(() => files.close())
+  const results = await Promise.allSettled(large.map((file) => files.read(file)))
+  t.same(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'], `four queued reads of ${oneMs.toFixed(0)} ms each, deadline ${Math.round(oneMs * 2)} ms: none is cut off`)
+})
+
+t.test('a missing workbook is never restored from the side file of another workbook whose name starts like it', async (t) => {
+  const dir = folder(t)
+  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+  t.teardown(() => files.close())
+  const other = path.join(dir, 'Shop.xlsx.2025.xlsx')
+  await files.create(ctx, 'other', other, templateWorkbook())
+  // What a writer of Shop.xlsx.2025.xlsx that died mid-swap leaves: its workbook moved aside.
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!
+  const side = path.join(dir, `.Shop.xlsx.2025.xlsx.${hostname().replace(/[^A-Za-z0-9-]/g, '_')}.${dead}.deadbeef.old`)
+  renameSync(other, side)
+  const failed = await files.read(path.join(dir, 'Shop.xlsx')).then(
+    () => undefined,
+    (error: unknown) => error as WorkbookFileError,
+  )
+  t.equal(failed?.reason, 'NOT_FOUND', 'Shop.xlsx does not exist')
+  t.same(readdirSync(dir).filter((f) => !f.startsWith('.')), [], 'nothing was put at Shop.xlsx')
+  await files.sweep(dir)
+  t.same(readdirSync(dir), ['Shop.xlsx.2025.xlsx'], 'the sweep puts the other workbook back at its own name')
 })
