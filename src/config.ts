@@ -16,7 +16,7 @@ export interface AppConfig {
   trustProxy: boolean
   logLevel: string
   secretKey: Buffer | undefined
-  /** Port on 127.0.0.1 where the embedded database answers psql; unset: not exposed. */
+  /** TCP port of the embedded database on 127.0.0.1; unset: a free port picked at each start. */
   embeddedDbPort: number | undefined
 }
 
