@@ -15,6 +15,8 @@ import { body } from './helpers/erp.js'
 import { commandOf, isAlive, processTree, startServer, stopServer, type RunningServer } from './helpers/process.js'
 import { call, child } from './helpers/soap.js'
 
+// Five server starts, one after the other, on a machine that may be busy.
+t.setTimeout(360_000)
 const dataDir = mkdtempSync(path.join(tmpdir(), 'erp-embedded-main-'))
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
 const env = { DATA_DIR: dataDir }
