@@ -137,7 +137,7 @@ t.test('kill -9 of the server, then of the server and PostgreSQL: the next start
   const postgres = tree.filter((pid) => /\/postgres -D /.test(commandOf(pid)))
   t.equal(postgres.length, 1, 'one postmaster under the server')
   const exited = new Promise((resolve) => first.process.on('exit', resolve))
-  for (const pid of tree.filter((pid) => /node|tsx/.test(commandOf(pid)))) process.kill(pid, 'SIGKILL')
+  for (const pid of tree.filter((pid) => /^(\S*\/)?node /.test(commandOf(pid)))) process.kill(pid, 'SIGKILL')
   await exited
   t.ok(isAlive(postgres[0]!), 'PostgreSQL outlives the killed server')
 

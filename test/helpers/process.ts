@@ -97,10 +97,11 @@ export function memoryOf(pids: number[]): { rssKb: number; pssKb: number } {
   return { rssKb, pssKb }
 }
 
+/** Running (a zombie, ended but not yet reaped, is not). */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0)
-    return true
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
   } catch {
     return false
   }
