@@ -31,6 +31,13 @@ export interface EmbeddedClusterOptions {
 /** The embedded database cannot be used; the message says what to do. */
 export class EmbeddedClusterError extends Error {
   override readonly name = 'EmbeddedClusterError'
+  constructor(
+    message: string,
+    /** PostgreSQL could not listen: its port is taken. */
+    readonly portTaken = false,
+  ) {
+    super(message)
+  }
 }
 
 const USER = 'postgres'
@@ -95,7 +102,11 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
       try {
         child = await launch(paths, binaries.postgres, owner, port, password)
       } catch (error) {
-        if (options.port !== undefined || attempt >= 2 || !/could not bind|Address already in use/i.test((error as Error).message)) throw error
+        const taken = error instanceof EmbeddedClusterError && error.portTaken
+        if (taken && options.port !== undefined) {
+          throw new EmbeddedClusterError(`EMBEDDED_DB_PORT=${options.port} is in use by another program: choose another port, or leave EMBEDDED_DB_PORT unset to pick a free one.`)
+        }
+        if (!taken || attempt >= 2) throw error
       }
     }
     return cluster(child, paths, port, password, unlock)
@@ -304,8 +315,8 @@ async function launch(paths: ReturnType<typeof embeddedPaths>, postgres: string,
   let exited = false
   child.once('exit', () => (exited = true))
   const failure = async () => {
-    const text = await fs.readFile(paths.log, 'utf8').catch(() => '')
-    return new EmbeddedClusterError(`The embedded database in ${paths.dir} did not start: ${lastLines(text.slice(logStart))}`)
+    const text = (await fs.readFile(paths.log, 'utf8').catch(() => '')).slice(logStart)
+    return new EmbeddedClusterError(`The embedded database in ${paths.dir} did not start: ${lastLines(text)}`, /could not bind/.test(text))
   }
   await new Promise<void>((resolve, reject) => {
     child.once('error', reject)
