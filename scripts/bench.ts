@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { ErpConnectorWS } from '../generated/service.js'
 import { migrateToLatest, openDatabase } from '../src/connections/database.js'
+import { openEmbeddedDatabase } from '../src/connections/from-config.js'
 import { SqlConnectionStore } from '../src/connections/sql-store.js'
 import { createExcelConnector } from '../src/connectors/excel/connector.js'
 import { templateWorkbook } from '../src/connectors/excel/template.js'
@@ -138,7 +139,7 @@ async function excelBench() {
   await files.create(ctx, 'bench', path.join(dir, 'Small.xlsx'), templateWorkbook())
   await files.close()
 
-  const database = await openDatabase(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {})
+  const database = process.env.DATABASE_URL ? await openDatabase({ databaseUrl: process.env.DATABASE_URL }) : await openEmbeddedDatabase({ dataDir: dir })
   await migrateToLatest(database.db)
   const app = await buildServer({ connectors: [createExcelConnector({ workbooksDir: dir })], store: new SqlConnectionStore(database) })
   await app.listen({ port: 0, host: '127.0.0.1' })

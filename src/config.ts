@@ -26,7 +26,7 @@ export interface AppConfig {
   logLevel: string
   /** Key ring for Password values at rest: seal with the first, open with any; empty when unset. */
   secretKeys: Buffer[]
-  /** Port on 127.0.0.1 where the embedded database answers psql; unset: not exposed. */
+  /** TCP port of the embedded database on 127.0.0.1; unset: a free port picked at each start. */
   embeddedDbPort: number | undefined
   /** CRM Online's Authenticate (SUPEROFFICE_*); unset: not configured. */
   online: OnlineConfig | undefined

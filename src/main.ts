@@ -2,7 +2,6 @@
  * `npm start`: reads the configuration, opens and migrates the connection database, and serves the endpoint
  * until SIGTERM or SIGINT.
  */
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError, loadConfig, type AppConfig } from './config.js'
 import { classifyDatabaseError } from './connections/availability.js'
@@ -75,14 +74,6 @@ if (config.secretKeys.length === 0) {
   app.log.warn('CONNECTION_SECRET_KEY is not set: Password values of connections are stored as received. See README, "Secrets at rest".')
 }
 
-// psql access to the embedded database, for inspection (see README): same engine, so read-only use only.
-let socket: PGLiteSocketServer | undefined
-if (database.embedded && config.embeddedDbPort !== undefined) {
-  socket = new PGLiteSocketServer({ db: database.embedded, host: '127.0.0.1', port: config.embeddedDbPort })
-  await socket.start()
-  app.log.info(`embedded database open to psql: psql -h 127.0.0.1 -p ${config.embeddedDbPort} -U postgres postgres`)
-}
-
 let closing = false
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
@@ -94,8 +85,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       app.log.error('calls still running after 15 s; stopping anyway')
       process.exit(1)
     }, 15_000).unref()
-    Promise.resolve(socket?.stop())
-      .then(() => app.close())
+    app
+      .close()
       .then(
         () => process.exit(0),
         (error: unknown) => {

@@ -57,8 +57,7 @@ const guid = randomUUID()
 const testConnection = `<RequestBase xmlns="${TNS}"><ConnectionGuid>${guid}</ConnectionGuid></RequestBase>`
 
 t.test('first start: save an Excel connection, read it with the README psql command, stop cleanly', async (t) => {
-  const port = await freePort()
-  const running = await start({ EMBEDDED_DB_PORT: String(port) })
+  const running = await start({})
   t.match(running.endpoint, /^http:\/\/127\.0\.0\.1:\d+\/ErpConnectorWS\.svc$/)
   t.equal(running.lines.filter((l) => /CONNECTION_SECRET_KEY is not set/.test(String(l.msg))).length, 1, 'warns once about the missing key')
   const saved = await call(running.endpoint, 'WSSaveConnection', body.save(guid, [['Filename', 'ErpClient.xlsx']]))
@@ -76,9 +75,9 @@ t.test('first start: save an Excel connection, read it with the README psql comm
   t.match(logged, { operation: 'WSTestConnection', connectionGuid: guid, state: 'Ok', durationMs: Number })
 
   const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8')
-  const command = /^psql -h 127\.0\.0\.1 -p 5433 -U postgres postgres -c "([^"]+)"$/m.exec(readme)
-  t.ok(command, 'the README has the embedded psql command')
-  const { stdout } = await promisify(execFile)('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'postgres', '-c', command![1]!], { timeout: 20_000 })
+  const command = /^npm run psql -- -c "([^"]+)"$/m.exec(readme)
+  t.ok(command, 'the README has the psql command')
+  const { stdout } = await promisify(execFile)('npm', ['run', 'psql', '--', '-c', command![1]!], { cwd: PROJECT_ROOT, env: { ...process.env, DATA_DIR: dataDir }, timeout: 30_000 })
   t.match(stdout, guid)
   t.match(stdout, /Excel .*\| Ok /)
 

@@ -1,0 +1,69 @@
+// The embedded PostgreSQL against the PGlite engine it replaced, measured in the same run: memory of the whole
+// process tree at idle (node and every postgres process) and time from spawn to ready on a warm data folder.
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import t from 'tap'
+import { migrateToLatest } from '../src/connections/database.js'
+import { openEmbeddedDatabase } from '../src/connections/from-config.js'
+import { body } from './helpers/erp.js'
+import { commandOf, memoryOf, processTree, startServer, stopServer, type RunningServer } from './helpers/process.js'
+import { call, child } from './helpers/soap.js'
+
+// Two servers start one after the other on a machine that may be busy.
+t.setTimeout(360_000)
+const pgliteDir = mkdtempSync(path.join(tmpdir(), 'erp-footprint-pglite-'))
+const clusterDir = mkdtempSync(path.join(tmpdir(), 'erp-footprint-pg-'))
+t.teardown(() => {
+  rmSync(pgliteDir, { recursive: true, force: true })
+  rmSync(clusterDir, { recursive: true, force: true })
+})
+
+const idle = () => new Promise((resolve) => setTimeout(resolve, 3000))
+
+const pglite = () => startServer({ DATA_DIR: pgliteDir }, 'test/fixtures/pglite-server.ts')
+
+/** The same calls on both: a save, then 20 calls that read the connection and record their use. */
+async function use(running: RunningServer) {
+  const guid = randomUUID()
+  const endpoint = `${running.endpoint}?ConnectorName=Memory`
+  const states = [child(await call(endpoint, 'WSSaveConnection', body.save(guid, [])), 'State').text]
+  for (let i = 0; i < 20; i++) states.push(child(await call(endpoint, 'WSTestConnection', body.base(guid)), 'State').text)
+  return states
+}
+
+t.test('idle memory: under half of the PGlite tree, the database share under a quarter; a warm start no slower', async (t) => {
+  // Both data folders are initialised first: the measured starts are warm ones.
+  const init = await PGlite.create(path.join(pgliteDir, 'db'))
+  await init.close()
+  const cluster = await openEmbeddedDatabase({ dataDir: clusterDir })
+  await migrateToLatest(cluster.db)
+  await cluster.db.destroy()
+
+  const old = await pglite()
+  t.same(await use(old), Array(21).fill('Ok'))
+  await idle()
+  const oldMemory = memoryOf(processTree(old.process.pid!))
+  await stopServer(old)
+
+  const running = await startServer({ DATA_DIR: clusterDir })
+  t.same(await use(running), Array(21).fill('Ok'))
+  await idle()
+  const tree = processTree(running.process.pid!)
+  const newMemory = memoryOf(tree)
+  const postgres = memoryOf(tree.filter((pid) => /postgres/.test(commandOf(pid))))
+  await stopServer(running)
+
+  const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`
+  t.comment(`PGlite: start ${old.startMs.toFixed(0)} ms, PSS ${mb(oldMemory.pssKb)}, RSS ${mb(oldMemory.rssKb)}`)
+  t.comment(`embedded PostgreSQL (${tree.length} processes): start ${running.startMs.toFixed(0)} ms, PSS ${mb(newMemory.pssKb)}, RSS ${mb(newMemory.rssKb)}`)
+  t.comment(`of which postgres: PSS ${mb(postgres.pssKb)}, RSS ${mb(postgres.rssKb)}`)
+  t.ok(postgres.pssKb > 0 && tree.length >= 4, 'the tree holds the postgres processes too')
+  // PSS, not RSS summed: postgres's processes share their binary and buffers, and RSS would count those once each.
+  // Both trees hold the same node server (about 120 MB under tsx): the bound is on what the database adds to it.
+  t.ok(newMemory.pssKb < oldMemory.pssKb / 2, `the process tree holds ${mb(newMemory.pssKb)}, under half of PGlite's ${mb(oldMemory.pssKb)}`)
+  t.ok(postgres.pssKb < (oldMemory.pssKb - (newMemory.pssKb - postgres.pssKb)) / 4, 'PostgreSQL holds under a quarter of what PGlite added to the same server')
+  t.ok(running.startMs <= old.startMs, `start to ready ${running.startMs.toFixed(0)} ms, PGlite ${old.startMs.toFixed(0)} ms`)
+})
