@@ -48,7 +48,7 @@ t.test('idle memory: under half of the PGlite tree, the database share under a q
   const oldMemory = memoryOf(processTree(old.process.pid!))
   await stopServer(old)
 
-  const running = await startServer({ DATA_DIR: clusterDir })
+  const running = await startServer({ DATA_DIR: clusterDir, CONNECTORS: 'excel,memory' })
   t.same(await use(running), Array(21).fill('Ok'))
   await idle()
   const tree = processTree(running.process.pid!)

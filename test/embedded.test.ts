@@ -19,7 +19,7 @@ import { call, child } from './helpers/soap.js'
 t.setTimeout(360_000)
 const dataDir = mkdtempSync(path.join(tmpdir(), 'erp-embedded-main-'))
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
-const env = { DATA_DIR: dataDir }
+const env = { DATA_DIR: dataDir, CONNECTORS: 'excel,memory' }
 
 const memory = (running: RunningServer) => `${running.endpoint}?ConnectorName=Memory`
 const state = async (running: RunningServer, guid: string) => child(await call(memory(running), 'WSTestConnection', body.base(guid)), 'State').text

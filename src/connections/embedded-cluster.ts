@@ -6,7 +6,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, existsSync, openSync, promises as fs, unlinkSync } from 'node:fs'
+import { closeSync, existsSync, openSync, promises as fs, readFileSync, unlinkSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -271,12 +271,17 @@ function run(command: string, args: string[], owner: Owner | undefined): Promise
 /**
  * After a crash of the server alone, its PostgreSQL may still run on the folder with nobody to stop it: this process
  * holds the lock now, so it stops that one. A postmaster.pid naming a process that is not PostgreSQL (its pid reused)
- * is removed, or PostgreSQL would refuse to start. A stale file of a dead process is PostgreSQL's own to clear.
+ * is removed, or PostgreSQL would refuse to start; so is the file of a dead (or zombie) postmaster.
  */
 async function stopOrphan(dir: string): Promise<void> {
   const file = path.join(dir, 'postmaster.pid')
   const pid = Number((await fs.readFile(file, 'utf8').catch(() => '')).split('\n')[0])
-  if (!pid || !isRunning(pid)) return
+  if (!pid) return
+  if (!isRunning(pid)) {
+    // A killed postmaster that nobody reaped (a zombie) still looks alive to PostgreSQL, which would refuse to start.
+    await fs.rm(file, { force: true })
+    return
+  }
   const command = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined)
   if (command === undefined) return // not Linux: PostgreSQL decides
   if (!command.split('\0').includes(dir)) {
@@ -397,8 +402,13 @@ async function lock(file: string, dataDir: string): Promise<() => Promise<void>>
 export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  // A killed process that nobody has reaped yet (a zombie) still answers signal 0, but holds nothing any more.
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return true
   }
 }
