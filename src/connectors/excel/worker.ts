@@ -14,6 +14,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import XLSX from 'sheetjs-style'
 import { isDateCell, sameVersion, type CellPatch, type FileVersion, type RawCell, type RawSheet, type RawWorkbook } from './cells.js'
 import type { WorkerFailureCode, WorkerRequest, WorkerResponse } from './protocol.js'
+import { patchPackage } from './sheet-patch.js'
 import { openZip } from './zip.js'
 
 
@@ -37,16 +38,22 @@ class WorkerFailure extends Error {
 }
 
 /**
- * Parsed workbooks by path, least recently used first, bounded by count and by their file sizes added up (the
- * connector's side keeps the same bounds, passed at start).
+ * Parsed workbooks by path with the file's bytes (a write edits only the changed sheets' parts of them), least
+ * recently used first, bounded by count and by their file sizes added up (the connector's side keeps the same
+ * bounds, passed at start).
  */
-const cache = new Map<string, { version: FileVersion; book: XLSX.WorkBook }>()
+interface Cached {
+  version: FileVersion
+  book: XLSX.WorkBook
+  bytes: Buffer
+}
+const cache = new Map<string, Cached>()
 let cachedBytes = 0
 const limits = (workerData as { maxWorkbooks?: number; maxBytes?: number } | undefined) ?? {}
 const MAX_CACHED = limits.maxWorkbooks ?? 64
 const MAX_CACHED_BYTES = limits.maxBytes ?? 128 * 1024 * 1024
 
-function cacheGet(file: string): { version: FileVersion; book: XLSX.WorkBook } | undefined {
+function cacheGet(file: string): Cached | undefined {
   const entry = cache.get(file)
   if (entry) {
     cache.delete(file)
@@ -55,7 +62,7 @@ function cacheGet(file: string): { version: FileVersion; book: XLSX.WorkBook } |
   return entry
 }
 
-function cacheSet(file: string, entry: { version: FileVersion; book: XLSX.WorkBook }): void {
+function cacheSet(file: string, entry: Cached): void {
   forget(file)
   cache.set(file, entry)
   cachedBytes += entry.version.size
@@ -92,7 +99,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * The workbook at `file` and the version its content belongs to. The version is taken from the open file before and
  * after reading it, so newer content is never remembered under an older version or the other way round.
  */
-async function load(file: string): Promise<{ version: FileVersion; book: XLSX.WorkBook }> {
+async function load(file: string): Promise<Cached> {
   for (let attempt = 1; ; attempt++) {
     let handle: FileHandle
     try {
@@ -131,7 +138,7 @@ async function load(file: string): Promise<{ version: FileVersion; book: XLSX.Wo
         if (Date.now() - after.mtimeMs < SAVE_IN_PROGRESS_MS) throw beingSaved(file)
         throw error
       }
-      const entry = { version: after, book }
+      const entry = { version: after, book, bytes }
       cacheSet(file, entry)
       return entry
     } catch (error) {
@@ -459,9 +466,11 @@ async function sweepFolder(folder: string, depth: number): Promise<number> {
 async function write(file: string, base: FileVersion, patches: CellPatch[]): Promise<{ version: FileVersion; workbook: RawWorkbook }> {
   const current = await load(file)
   if (!sameVersion(current.version, base)) throw changed(file)
+  let bytes: Buffer
   try {
     applyPatches(current.book, patches)
-    const temporary = await writeTemporary(file, serialise(current.book))
+    bytes = patchPackage(current.bytes, patches, DATE_FORMAT) ?? serialise(current.book)
+    const temporary = await writeTemporary(file, bytes)
     await replaceIfUnchanged(file, temporary, base)
   } catch (error) {
     // The cached book may hold the patches now: forget it, the file on disk is the truth.
@@ -469,7 +478,7 @@ async function write(file: string, base: FileVersion, patches: CellPatch[]): Pro
     throw error
   }
   const version = await versionOf(file)
-  cacheSet(file, { version, book: current.book })
+  cacheSet(file, { version, book: current.book, bytes })
   await sweepFolder(path.dirname(file), 0).catch(() => undefined)
   return { version, workbook: toRaw(current.book) }
 }
@@ -492,7 +501,8 @@ async function create(file: string, workbook: RawWorkbook): Promise<{ version: F
   await fs.mkdir(path.dirname(file), { recursive: true }).catch((error: unknown) => {
     throw fileSystemFailure(error, file, 'write')
   })
-  const temporary = await writeTemporary(file, serialise(book))
+  const bytes = serialise(book)
+  const temporary = await writeTemporary(file, bytes)
   try {
     // link() refuses to replace an existing file: two creators cannot overwrite each other's workbook.
     await fs.link(temporary, file)
@@ -504,7 +514,7 @@ async function create(file: string, workbook: RawWorkbook): Promise<{ version: F
   }
   await syncFolder(file)
   const version = await versionOf(file)
-  cacheSet(file, { version, book })
+  cacheSet(file, { version, book, bytes })
   return { version, workbook: toRaw(book) }
 }
 
