@@ -7,10 +7,11 @@ import { promises as fs } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { CallContext } from '../../connector/connector.js'
 import { ConnectorFailure, ErrorCode } from '../../connector/errors.js'
-import { sameVersion, type CellPatch, type FileVersion, type RawWorkbook } from './cells.js'
+import { sameVersion, type CellPatch, type FileVersion, type RawCell, type RawWorkbook } from './cells.js'
 import type { WorkerFailureCode, WorkerRequest, WorkerResponse } from './protocol.js'
 
-type Payload = { version: FileVersion; workbook: RawWorkbook }
+type Payload = { version: FileVersion; workbook?: RawWorkbook }
+type Entry<Book> = { version: FileVersion; book: Book; raw: RawWorkbook }
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 export class WorkbookFileError extends ConnectorFailure {
@@ -61,14 +62,45 @@ interface Pending {
   timer: NodeJS.Timeout | undefined
 }
 
+/**
+ * `raw` with `patches` applied as the worker applies them to the file, without changing `raw` (a caller may still
+ * hold the model built on it): only the patched rows are copied.
+ */
+export function patched(raw: RawWorkbook, patches: CellPatch[]): RawWorkbook {
+  const sheets = new Map(raw.sheets.map((sheet) => [sheet.name, sheet]))
+  const copied = new Map<string, { rows: RawCell[][]; touched: Set<number> }>()
+  for (const patch of patches) {
+    const sheet = sheets.get(patch.sheet)
+    if (!sheet) continue
+    let copy = copied.get(patch.sheet)
+    if (!copy) copied.set(patch.sheet, (copy = { rows: sheet.rows.slice(), touched: new Set() }))
+    while (copy.rows.length <= patch.row) copy.rows.push([])
+    if (!copy.touched.has(patch.row)) {
+      copy.rows[patch.row] = copy.rows[patch.row]!.slice()
+      copy.touched.add(patch.row)
+    }
+    const row = copy.rows[patch.row]!
+    while (row.length <= patch.col) row.push(null)
+    row[patch.col] = typeof patch.value === 'number' && !Number.isFinite(patch.value) ? null : patch.value
+  }
+  for (const copy of copied.values()) {
+    for (const index of copy.touched) {
+      const row = copy.rows[index]!
+      while (row.length > 0 && row[row.length - 1] === null) row.pop()
+    }
+    while (copy.rows.length > 0 && copy.rows[copy.rows.length - 1]!.length === 0) copy.rows.pop()
+  }
+  return { sheets: raw.sheets.map((sheet) => (copied.has(sheet.name) ? { name: sheet.name, rows: copied.get(sheet.name)!.rows } : sheet)) }
+}
+
 export class WorkbookFiles<Book> {
   private worker: Worker | undefined
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
   /** In least recently used order: the first entry goes first. */
-  private readonly cache = new Map<string, { version: FileVersion; book: Book }>()
+  private readonly cache = new Map<string, Entry<Book>>()
   private cachedBytes = 0
-  private readonly loading = new Map<string, Promise<{ version: FileVersion; book: Book }>>()
+  private readonly loading = new Map<string, Promise<Entry<Book>>>()
   private readonly limits: WorkbookCacheLimits
   private readonly online = new WeakMap<Worker, Promise<void>>()
 
@@ -115,11 +147,12 @@ export class WorkbookFiles<Book> {
     return ctx.exclusive(lockKey, async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          const { version, book } = await this.current(path)
+          const { version, book, raw } = await this.current(path)
           const change = plan(book)
           if (change.patches.length === 0) return change.answer(book)
           const written = await this.call({ op: 'write', path, base: version, patches: change.patches })
-          return change.answer(this.remember(path, written!))
+          // The written model is the cache: the read model with the same patches, the file is not parsed again.
+          return change.answer(this.remember(path, { version: written!.version, workbook: patched(raw, change.patches) }))
         } catch (error) {
           if (!(error instanceof WorkbookFileError && (error.reason === 'CHANGED' || error.reason === 'BUSY')) || attempt >= UPDATE_ATTEMPTS) throw error
           if (error.reason === 'BUSY') await sleep(100 * attempt)
@@ -157,7 +190,7 @@ export class WorkbookFiles<Book> {
     await worker?.terminate()
   }
 
-  private async current(path: string): Promise<{ version: FileVersion; book: Book }> {
+  private async current(path: string): Promise<Entry<Book>> {
     let version: FileVersion | undefined
     try {
       const stat = await fs.stat(path)
@@ -175,7 +208,10 @@ export class WorkbookFiles<Book> {
     let load = this.loading.get(path)
     if (!load) {
       load = this.call({ op: 'read', path })
-        .then((payload) => ({ version: payload!.version, book: this.remember(path, payload!) }))
+        .then((payload) => {
+          this.remember(path, payload!)
+          return this.cache.get(path)!
+        })
         .finally(() => this.loading.delete(path))
       this.loading.set(path, load)
     }
@@ -183,9 +219,10 @@ export class WorkbookFiles<Book> {
   }
 
   private remember(path: string, payload: Payload): Book {
-    const book = this.interpret(payload.workbook, path)
+    const raw = payload.workbook!
+    const book = this.interpret(raw, path)
     this.drop(path)
-    this.cache.set(path, { version: payload.version, book })
+    this.cache.set(path, { version: payload.version, book, raw })
     this.cachedBytes += payload.version.size
     for (const [oldest, entry] of this.cache) {
       if (this.cache.size <= this.limits.maxWorkbooks && this.cachedBytes <= this.limits.maxBytes) break

@@ -463,7 +463,7 @@ async function sweepFolder(folder: string, depth: number): Promise<number> {
   return removed
 }
 
-async function write(file: string, base: FileVersion, patches: CellPatch[]): Promise<{ version: FileVersion; workbook: RawWorkbook }> {
+async function write(file: string, base: FileVersion, patches: CellPatch[]): Promise<{ version: FileVersion }> {
   const current = await load(file)
   if (!sameVersion(current.version, base)) throw changed(file)
   let bytes: Buffer
@@ -480,7 +480,8 @@ async function write(file: string, base: FileVersion, patches: CellPatch[]): Pro
   const version = await versionOf(file)
   cacheSet(file, { version, book: current.book, bytes })
   await sweepFolder(path.dirname(file), 0).catch(() => undefined)
-  return { version, workbook: toRaw(current.book) }
+  // The connector applies the same patches to its own model: the workbook is not sent back.
+  return { version }
 }
 
 async function create(file: string, workbook: RawWorkbook): Promise<{ version: FileVersion; workbook: RawWorkbook }> {
@@ -518,7 +519,7 @@ async function create(file: string, workbook: RawWorkbook): Promise<{ version: F
   return { version, workbook: toRaw(book) }
 }
 
-async function handle(request: WorkerRequest): Promise<{ version: FileVersion; workbook: RawWorkbook } | undefined> {
+async function handle(request: WorkerRequest): Promise<{ version: FileVersion; workbook?: RawWorkbook } | undefined> {
   switch (request.op) {
     case 'read': {
       const { version, book } = await load(request.path)
