@@ -56,6 +56,12 @@ export interface WorkbookCacheLimits {
 
 export const DEFAULT_CACHE_LIMITS: WorkbookCacheLimits = { maxWorkbooks: 64, maxBytes: 128 * 1024 * 1024, callTimeoutMs: 120_000 }
 
+interface Change<Book> {
+  plan: (book: Book) => { patches: CellPatch[]; answer: (written: Book) => unknown }
+  resolve: (value: unknown) => void
+  reject: (error: Error) => void
+}
+
 interface Pending {
   resolve: (p: Payload | undefined) => void
   reject: (e: Error) => void
@@ -103,6 +109,10 @@ export class WorkbookFiles<Book> {
   private readonly loading = new Map<string, Promise<Entry<Book>>>()
   private readonly limits: WorkbookCacheLimits
   private readonly online = new WeakMap<Worker, Promise<void>>()
+  /** Per workbook: the changes waiting for the next rewrite, and the rewrite running or queued last. */
+  private readonly openGroups = new Map<string, Change<Book>[]>()
+  private readonly rewrites = new Map<string, Promise<void>>()
+  private rewritesDone = 0
 
   /**
    * @param interpret turns a parsed workbook into the connector's model; it runs once per file version.
@@ -142,23 +152,87 @@ export class WorkbookFiles<Book> {
    * Changes a workbook: `plan` sees the current workbook and returns cells to set, under a lock on `lockKey`;
    * if the file changes between reading and writing (a person saving it in Excel), or is being saved by someone
    * else, the plan runs again on the newer file.
+   *
+   * Changes that arrive while the workbook is being rewritten go into the next rewrite together: each plan sees
+   * the workbook with the earlier plans' cells set, a plan that fails fails its own request only, and every
+   * request is answered once the one rewrite holding them all is on disk.
    */
   async update<R>(ctx: CallContext, lockKey: string, path: string, plan: (book: Book) => { patches: CellPatch[]; answer: (written: Book) => R }): Promise<R> {
-    return ctx.exclusive(lockKey, async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const { version, book, raw } = await this.current(path)
-          const change = plan(book)
-          if (change.patches.length === 0) return change.answer(book)
-          const written = await this.call({ op: 'write', path, base: version, patches: change.patches })
-          // The written model is the cache: the read model with the same patches, the file is not parsed again.
-          return change.answer(this.remember(path, { version: written!.version, workbook: patched(raw, change.patches) }))
-        } catch (error) {
-          if (!(error instanceof WorkbookFileError && (error.reason === 'CHANGED' || error.reason === 'BUSY')) || attempt >= UPDATE_ATTEMPTS) throw error
-          if (error.reason === 'BUSY') await sleep(100 * attempt)
-        }
+    const key = `${lockKey}\u0000${path}`
+    return new Promise<R>((resolve, reject) => {
+      const change: Change<Book> = { plan, resolve: resolve as (value: unknown) => void, reject }
+      const open = this.openGroups.get(key)
+      if (open) {
+        open.push(change)
+        return
       }
+      const group = [change]
+      this.openGroups.set(key, group)
+      const previous = this.rewrites.get(key) ?? Promise.resolve()
+      const done = previous.then(() => {
+        // From here on, new changes wait for the next rewrite.
+        if (this.openGroups.get(key) === group) this.openGroups.delete(key)
+        return this.rewrite(ctx, lockKey, path, group)
+      })
+      this.rewrites.set(key, done)
+      void done.finally(() => {
+        if (this.rewrites.get(key) === done) this.rewrites.delete(key)
+      })
     })
+  }
+
+  /** How many rewrites of workbooks this has done (for tests: grouped changes share one). */
+  rewriteCount(): number {
+    return this.rewritesDone
+  }
+
+  private async rewrite(ctx: CallContext, lockKey: string, path: string, group: Change<Book>[]): Promise<void> {
+    try {
+      await ctx.exclusive(lockKey, async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const base = await this.current(path)
+            let { raw, book } = base
+            const planned: { change: Change<Book>; book: Book; answer: (written: Book) => unknown }[] = []
+            const refused: { change: Change<Book>; error: unknown }[] = []
+            const patches: CellPatch[] = []
+            for (const change of group) {
+              try {
+                const step = change.plan(book)
+                if (step.patches.length > 0) {
+                  raw = patched(raw, step.patches)
+                  book = this.interpret(raw, path)
+                  patches.push(...step.patches)
+                }
+                planned.push({ change, book, answer: step.answer })
+              } catch (error) {
+                refused.push({ change, error })
+              }
+            }
+            if (patches.length > 0) {
+              const written = await this.call({ op: 'write', path, base: base.version, patches })
+              this.rewritesDone++
+              // The written model is the cache: the read model with the same patches, the file is not parsed again.
+              this.keep(path, { version: written!.version, book, raw })
+            }
+            for (const { change, error } of refused) change.reject(error as Error)
+            for (const { change, book: written, answer } of planned) {
+              try {
+                change.resolve(answer(written))
+              } catch (error) {
+                change.reject(error as Error)
+              }
+            }
+            return
+          } catch (error) {
+            if (!(error instanceof WorkbookFileError && (error.reason === 'CHANGED' || error.reason === 'BUSY')) || attempt >= UPDATE_ATTEMPTS) throw error
+            if (error.reason === 'BUSY') await sleep(100 * attempt)
+          }
+        }
+      })
+    } catch (error) {
+      for (const change of group) change.reject(error as Error)
+    }
   }
 
   /** Creates the workbook from `template` unless it exists; true when it was created. */
@@ -221,16 +295,20 @@ export class WorkbookFiles<Book> {
   private remember(path: string, payload: Payload): Book {
     const raw = payload.workbook!
     const book = this.interpret(raw, path)
+    this.keep(path, { version: payload.version, book, raw })
+    return book
+  }
+
+  private keep(path: string, entry: Entry<Book>): void {
     this.drop(path)
-    this.cache.set(path, { version: payload.version, book, raw })
-    this.cachedBytes += payload.version.size
-    for (const [oldest, entry] of this.cache) {
+    this.cache.set(path, entry)
+    this.cachedBytes += entry.version.size
+    for (const [oldest, old] of this.cache) {
       if (this.cache.size <= this.limits.maxWorkbooks && this.cachedBytes <= this.limits.maxBytes) break
       if (oldest === path) continue
       this.cache.delete(oldest)
-      this.cachedBytes -= entry.version.size
+      this.cachedBytes -= old.version.size
     }
-    return book
   }
 
   private drop(path: string): void {

@@ -82,3 +82,58 @@ t.test('a write changes only the changed sheet, keeps other parts as they are, a
   const cached = (await files.read(file)).actorSheets.get('Customer')!
   t.same(fresh.rows.map((r) => r.cells), cached.rows.map((r) => r.cells), 'the cached model is what the file holds')
 })
+
+t.test('changes that queue behind a rewrite share the next one, each all-or-nothing and seeing the earlier ones', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'erp-grouped-'))
+  const file = path.join(dir, 'Grouped.xlsx')
+  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+  t.teardown(async () => {
+    await files.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const template = templateWorkbook()
+  const customers = template.sheets.find((s) => s.name === 'Customer')!
+  const header = customers.rows[0]!.map(String)
+  for (let i = 3; i <= 20; i++) customers.rows.push(header.map((h) => (h === 'ErpKey' ? String(i) : h === 'CreditLimit' ? 0 : null)))
+  await files.create(ctx, 'grouped', file, template)
+  const rewritesBefore = files.rewriteCount()
+  const initial = await files.read(file)
+  const creditColumn = initial.actorSheets.get('Customer')!.fieldByKey.get('CreditLimit')!.column
+  const start = Math.max(...initial.actorSheets.get('Customer')!.rows.map((r) => Number(r.cells[creditColumn] ?? 0)))
+  const expected = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => start + n)
+
+  // Each saver sets its own row's NAME, and CreditLimit to one more than the highest in the sheet: the numbers
+  // are 8 in a row only if every plan saw the cells of the plans before it.
+  const save = (n: number) =>
+    files.update(ctx, 'grouped', file, (book) => {
+      const sheet = book.actorSheets.get('Customer')!
+      if (n === 5) throw new Error('saver 5 is refused')
+      const credit = sheet.fieldByKey.get('CreditLimit')!.column
+      const highest = Math.max(...sheet.rows.map((r) => Number(r.cells[credit] ?? 0)))
+      const row = sheet.byKey.get(String(10 + n))!
+      return {
+        patches: [
+          { sheet: 'Customer', row: row.row, col: sheet.fieldByKey.get('NAME')!.column, value: `saver ${n}` },
+          { sheet: 'Customer', row: row.row, col: credit, value: highest + 1 },
+        ],
+        answer: (written: ErpWorkbook) => written.actorSheets.get('Customer')!.byKey.get(String(10 + n))!.cells[credit],
+      }
+    })
+  const results = await Promise.allSettled(Array.from({ length: 9 }, (_, n) => save(n)))
+  t.equal(results[5]!.status, 'rejected', 'the refused saver fails')
+  t.ok(results.every((r, n) => n === 5 || r.status === 'fulfilled'), 'every other saver succeeds')
+  const rewrites = files.rewriteCount() - rewritesBefore
+  t.ok(rewrites < 8, `8 changes took ${rewrites} rewrites`)
+
+  const fresh = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+  t.teardown(() => fresh.close())
+  const sheet = (await fresh.read(file)).actorSheets.get('Customer')!
+  const credit = sheet.fieldByKey.get('CreditLimit')!.column
+  const name = sheet.fieldByKey.get('NAME')!.column
+  const saved = [0, 1, 2, 3, 4, 6, 7, 8].map((n) => sheet.byKey.get(String(10 + n))!)
+  t.same(saved.map((r) => r.cells[name]), [0, 1, 2, 3, 4, 6, 7, 8].map((n) => `saver ${n}`), 'every change is in the file')
+  t.same(saved.map((r) => Number(r.cells[credit])).sort((a, b) => a - b), expected, 'each plan saw the ones before it')
+  t.equal(sheet.byKey.get('15')!.cells[name], null, 'the refused change is not')
+  const answers = results.filter((r) => r.status === 'fulfilled').map((r) => Number((r as PromiseFulfilledResult<unknown>).value))
+  t.same(answers.sort((a, b) => a - b), expected, 'each answer shows its own change')
+})
