@@ -135,7 +135,9 @@ async function load(file: string): Promise<Cached> {
       try {
         book = parse(file, bytes)
       } catch (error) {
-        if (Date.now() - after.mtimeMs < SAVE_IN_PROGRESS_MS) throw beingSaved(file)
+        // Only what can be the start of a ZIP package (a save cut short) is taken for a save in progress.
+        const zipStart = bytes.subarray(0, 4).toString('latin1') === 'PK\u0003\u0004'.slice(0, Math.min(4, bytes.length))
+        if (zipStart && Date.now() - after.mtimeMs < SAVE_IN_PROGRESS_MS) throw beingSaved(file)
         throw error
       }
       const entry = { version: after, book, bytes }
