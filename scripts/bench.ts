@@ -1,15 +1,21 @@
 /**
- * `npm run bench [-- --json FILE] [-- --quick]`: measures, on this machine, in one run:
+ * `npm run bench [-- --json FILE] [-- --quick] [-- --writes-only] [-- --sizes 10000,50000]`: measures, on this machine, in one run:
  * 1. the in-process cost of reading requests and writing responses (generated codecs);
  * 2. the Excel connector on a 10,000-customer workbook: calls with the workbook cached, the first call after the
  *    file changed (a re-parse), and other calls' latency while that re-parse runs;
- * 3. this server against node-soap serving the same WSDL from the same in-memory data (see bench/node-soap.ts).
+ * 3. this server against node-soap serving the same WSDL from the same in-memory data (see bench/node-soap.ts);
+ * 4. Excel writes at 10,000, 50,000 and 100,000 customers, each against the floor of any rewrite of the file (zlib
+ *    level 6 over the workbook's uncompressed parts) measured in the same run (`--writes-only` runs just these).
  * Numbers are per machine; the ratios are what to compare.
  */
 import { promises as fs } from 'node:fs'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import v8 from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { deflateRawSync } from 'node:zlib'
+import XLSX from 'sheetjs-style'
 import { ErpConnectorWS } from '../generated/service.js'
 import { migrateToLatest, openDatabase } from '../src/connections/database.js'
 import { openEmbeddedDatabase } from '../src/connections/from-config.js'
@@ -18,6 +24,7 @@ import { createExcelConnector } from '../src/connectors/excel/connector.js'
 import { templateWorkbook } from '../src/connectors/excel/template.js'
 import { interpretWorkbook, type ErpWorkbook } from '../src/connectors/excel/workbook.js'
 import { WorkbookFiles } from '../src/connectors/excel/workbook-files.js'
+import { openZip } from '../src/connectors/excel/zip.js'
 import { buildServer } from '../src/server.js'
 import { DEFAULT_BODY_LIMIT, readEnvelope } from '../src/soap/plugin.js'
 import { writeXmlLent } from '../src/soap/writer.js'
@@ -27,6 +34,10 @@ import { actorsRequest, bigActors, customers, envelope, requestsAtTheLimits, TNS
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const jsonFile = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined
+const writesOnly = args.includes('--writes-only')
+const sizes = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1]!.split(',').map(Number) : quick ? [10_000] : [10_000, 50_000, 100_000]
+v8.setFlagsFromString('--expose-gc')
+const collectGarbage = runInNewContext('gc') as () => void
 
 interface Stats {
   n: number
@@ -209,34 +220,161 @@ async function excelBench() {
   }
 }
 
-const results: { codec?: ReturnType<typeof codecCosts>; excel?: Awaited<ReturnType<typeof excelBench>>; stacks?: StackComparison[] } = {}
-
-console.log('1. In-process message cost (median of runs)')
-results.codec = codecCosts()
-const w = results.codec.writeActorResponse1000
-const r = results.codec.readSaveActorsRequest500
-console.log(`   write a 1,000-actor WSGetActors response (${w.bytes} bytes): p50 ${ms(w.p50)}  (${w.ratioToJson.toFixed(2)}x JSON.stringify + Buffer.from of the same actors: ${ms(w.jsonStringifyP50)})`)
-console.log(`   read a 500-actor WSSaveActors request (${r.bytes} bytes): p50 ${ms(r.p50)}  (${r.ratioToJson.toFixed(2)}x JSON.parse of the same actors: ${ms(r.jsonParseP50)})`)
-for (const l of results.codec.readAtTheLimits) {
-  const within = l.ratioToJson <= r.ratioToJson ? 'within' : 'OVER'
-  console.log(`   read ${l.bytes} bytes of ${l.name}: p50 ${ms(l.p50)}  (${l.ratioToJson.toFixed(2)}x JSON.parse of ${l.jsonBytes} bytes alike: ${ms(l.jsonParseP50)}; ${within} the 500-actor ratio ${r.ratioToJson.toFixed(2)}x)`)
+/** The floor of any rewrite of `file`: zlib level 6 over its uncompressed parts, p50 of a few runs. */
+function rewriteFloor(bytes: Buffer): { ms: number; uncompressedBytes: number } {
+  const zip = openZip(bytes) as unknown as { files: Record<string, { dir: boolean; asNodeBuffer(): Buffer }> }
+  const parts = Object.values(zip.files).filter((f) => !f.dir).map((f) => f.asNodeBuffer())
+  const samples = Array.from({ length: 5 }, () => time(() => parts.forEach((part) => deflateRawSync(part, { level: 6 }))))
+  return { ms: stats(samples).p50, uncompressedBytes: parts.reduce((n, p) => n + p.length, 0) }
 }
 
-console.log('\n2. Excel connector, 10,000-customer workbook')
-results.excel = await excelBench()
-const e = results.excel
-const row = (name: string, s: Stats) => console.log(`   ${name.padEnd(52)} p50 ${ms(s.p50).padStart(10)}   p99 ${ms(s.p99).padStart(10)}   (n=${s.n})`)
-row('WSGetActors, 100 keys, workbook cached', e.getActors100Cached)
-row('WSGetActorsByTimestamp, all 10,000, cached', e.getActorsByTimestampAllCached)
-row('WSGetActorsByTimestamp, none changed, cached', e.getActorsByTimestampNoneCached)
-row('WSGetActors, 100 keys, first call after a change', e.getActors100AfterFileChange)
-row('another workbook\'s WSGetActors, idle', e.otherCallsIdle)
-row('another workbook\'s WSGetActors, during a re-parse', e.otherCallsDuringReparse)
-console.log(`   ratio of other calls' p50 during a re-parse to idle: ${e.otherCallsP50Ratio.toFixed(2)}x`)
+/** 4. Writes to an n-customer workbook through the server, each against the floor measured alongside. */
+async function excelWriteBench(count: number) {
+  const dir = await fs.mkdtemp(path.join(tmpdir(), 'erp-bench-writes-'))
+  const file = path.join(dir, 'Big.xlsx')
+  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+  const ctx = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
+  const template = templateWorkbook()
+  const customerSheet = template.sheets.find((s) => s.name === 'Customer')!
+  customerSheet.rows = [customerSheet.rows[0]!, ...customers(count, customerSheet.rows[0]!.map(String))]
+  await files.create(ctx, 'bench', file, template)
+  await files.close()
 
-if (!args.includes('--no-compare')) {
-  console.log('\n3. This server against node-soap, same WSDL, same data (A B A B; ratio = ours / node-soap)')
-  results.stacks = await compareWithNodeSoap({ quick, log: (line) => console.log(`   ${line}`) })
+  const database = process.env.DATABASE_URL ? await openDatabase({ databaseUrl: process.env.DATABASE_URL }) : await openEmbeddedDatabase({ dataDir: dir })
+  await migrateToLatest(database.db)
+  const app = await buildServer({ connectors: [createExcelConnector({ workbooksDir: dir })], store: new SqlConnectionStore(database) })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/ErpConnectorWS.svc`
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
+  const guid = '33333333-3333-3333-3333-333333333333'
+  // Memory per cached workbook, on the server's side: its heap before and after the connection (which reads the
+  // workbook) is saved.
+  collectGarbage()
+  const before = process.memoryUsage()
+  await post(agent, url, 'WSSaveConnection',
+    `<SaveConnectionRequest xmlns="${TNS}" xmlns:a="http://schemas.microsoft.com/2003/10/Serialization/Arrays"><ConnectionGuid>${guid}</ConnectionGuid><ConnectionInfo><a:KeyValueOfstringstring><a:Key>Filename</a:Key><a:Value>Big.xlsx</a:Value></a:KeyValueOfstringstring></ConnectionInfo></SaveConnectionRequest>`)
+  const getOne = `<GetActorsRequest xmlns="${TNS}" xmlns:a="http://schemas.microsoft.com/2003/10/Serialization/Arrays"><ConnectionGuid>${guid}</ConnectionGuid><ActorType>Customer</ActorType><ErpKeys><a:string>1</a:string></ErpKeys><FieldKeys><a:string>NAME</a:string></FieldKeys></GetActorsRequest>`
+  let saved = 0
+  const saveOne = (erpKey: number) => {
+    const n = ++saved
+    const actor = { ActorType: 'Customer', ErpKey: String(erpKey), FieldValues: new Map([['NAME', `Saved ${n} AS`]]), LastModified: '2026-11-27T10:00:00.000Z', ParentActorType: 'Unknown', ParentErpKey: '' }
+    return post(agent, url, 'WSSaveActors', actorsRequest([actor], guid))
+  }
+
+  await post(agent, url, 'WSGetActors', getOne)
+  collectGarbage()
+  const after = process.memoryUsage()
+
+  const bytes = await fs.readFile(file)
+  const floor = rewriteFloor(bytes)
+  const readOptions = { type: 'buffer', cellStyles: true, cellNF: true, cellDates: false, cellFormula: false, cellHTML: false } as const
+  const sheetjsRead = stats(Array.from({ length: quick ? 2 : 3 }, () => time(() => XLSX.read(bytes, readOptions))))
+  // The worker holds sheetjs's parse and the file's bytes: measured here, as the worker's heap is not visible.
+  collectGarbage()
+  const heapBeforeParse = process.memoryUsage().heapUsed
+  const held = XLSX.read(bytes, readOptions)
+  collectGarbage()
+  const workerHeapBytes = process.memoryUsage().heapUsed - heapBeforeParse + bytes.length
+  if (!held.SheetNames.length) throw new Error('the workbook has no sheets')
+
+  const firstRead: number[] = []
+  for (let i = 0; i < (quick ? 2 : 3); i++) {
+    const current = await fs.readFile(file)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    await fs.writeFile(`${file}.person`, current)
+    await fs.rename(`${file}.person`, file)
+    firstRead.push((await post(agent, url, 'WSGetActors', getOne)).ms)
+  }
+
+  await saveOne(1)
+  const single: number[] = []
+  for (let i = 0; i < (quick ? 5 : 9); i++) single.push((await saveOne(1 + ((i * 37) % count))).ms)
+  const singleStats = stats(single)
+
+  // Eight savers at once, each saving its own actors one after another.
+  const each = quick ? 3 : 5
+  const started = process.hrtime.bigint()
+  await Promise.all(Array.from({ length: 8 }, async (_, s) => {
+    for (let i = 0; i < each; i++) await saveOne(1 + ((s * 1009 + i * 13) % count))
+  }))
+  const concurrentSeconds = Number(process.hrtime.bigint() - started) / 1e9
+  const concurrentPerSecond = (8 * each) / concurrentSeconds
+  const onePerSecond = 1000 / singleStats.p50
+
+  agent.destroy()
+  await app.close()
+  await database.db.destroy()
+  const fileBytes = (await fs.stat(file)).size
+  await fs.rm(dir, { recursive: true, force: true })
+  const firstReadStats = stats(firstRead)
+  return {
+    rows: count,
+    fileBytes,
+    uncompressedBytes: floor.uncompressedBytes,
+    floorMs: floor.ms,
+    sheetjsReadMs: sheetjsRead.p50,
+    firstReadAfterChange: firstReadStats,
+    firstReadToFloor: firstReadStats.p50 / floor.ms,
+    firstReadToSheetjsRead: firstReadStats.p50 / sheetjsRead.p50,
+    saveOne: singleStats,
+    saveOneToFloor: singleStats.p50 / floor.ms,
+    eightSaversPerSecond: concurrentPerSecond,
+    eightSaversToFloor: 1000 / concurrentPerSecond / floor.ms,
+    eightSaversToOneSaver: concurrentPerSecond / onePerSecond,
+    memoryServerHeapBytes: after.heapUsed - before.heapUsed,
+    memoryWorkerBytes: workerHeapBytes,
+  }
+}
+
+const results: {
+  codec?: ReturnType<typeof codecCosts>
+  excel?: Awaited<ReturnType<typeof excelBench>>
+  stacks?: StackComparison[]
+  writes?: Awaited<ReturnType<typeof excelWriteBench>>[]
+} = {}
+
+if (!writesOnly) {
+  console.log('1. In-process message cost (median of runs)')
+  results.codec = codecCosts()
+  const w = results.codec.writeActorResponse1000
+  const r = results.codec.readSaveActorsRequest500
+  console.log(`   write a 1,000-actor WSGetActors response (${w.bytes} bytes): p50 ${ms(w.p50)}  (${w.ratioToJson.toFixed(2)}x JSON.stringify + Buffer.from of the same actors: ${ms(w.jsonStringifyP50)})`)
+  console.log(`   read a 500-actor WSSaveActors request (${r.bytes} bytes): p50 ${ms(r.p50)}  (${r.ratioToJson.toFixed(2)}x JSON.parse of the same actors: ${ms(r.jsonParseP50)})`)
+  for (const l of results.codec.readAtTheLimits) {
+    const within = l.ratioToJson <= r.ratioToJson ? 'within' : 'OVER'
+    console.log(`   read ${l.bytes} bytes of ${l.name}: p50 ${ms(l.p50)}  (${l.ratioToJson.toFixed(2)}x JSON.parse of ${l.jsonBytes} bytes alike: ${ms(l.jsonParseP50)}; ${within} the 500-actor ratio ${r.ratioToJson.toFixed(2)}x)`)
+  }
+
+  console.log('\n2. Excel connector, 10,000-customer workbook')
+  results.excel = await excelBench()
+  const e = results.excel
+  const row = (name: string, s: Stats) => console.log(`   ${name.padEnd(52)} p50 ${ms(s.p50).padStart(10)}   p99 ${ms(s.p99).padStart(10)}   (n=${s.n})`)
+  row('WSGetActors, 100 keys, workbook cached', e.getActors100Cached)
+  row('WSGetActorsByTimestamp, all 10,000, cached', e.getActorsByTimestampAllCached)
+  row('WSGetActorsByTimestamp, none changed, cached', e.getActorsByTimestampNoneCached)
+  row('WSGetActors, 100 keys, first call after a change', e.getActors100AfterFileChange)
+  row('another workbook\'s WSGetActors, idle', e.otherCallsIdle)
+  row('another workbook\'s WSGetActors, during a re-parse', e.otherCallsDuringReparse)
+  console.log(`   ratio of other calls' p50 during a re-parse to idle: ${e.otherCallsP50Ratio.toFixed(2)}x`)
+
+  if (!args.includes('--no-compare')) {
+    console.log('\n3. This server against node-soap, same WSDL, same data (A B A B; ratio = ours / node-soap)')
+    results.stacks = await compareWithNodeSoap({ quick, log: (line) => console.log(`   ${line}`) })
+  }
+}
+
+console.log('\n4. Excel writes through the server; floor = zlib level 6 over the workbook\'s uncompressed parts, same run')
+results.writes = []
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`
+for (const count of sizes) {
+  const x = await excelWriteBench(count)
+  results.writes.push(x)
+  const ratio = (n: number) => `${n.toFixed(1)}x`
+  console.log(`   ${count.toLocaleString('en')} customers: file ${mb(x.fileBytes)} (${mb(x.uncompressedBytes)} uncompressed), floor ${ms(x.floorMs)}, sheetjs read ${ms(x.sheetjsReadMs)}`)
+  console.log(`     first read after an outside change  p50 ${ms(x.firstReadAfterChange.p50).padStart(11)}  ${ratio(x.firstReadToFloor)} the floor, ${ratio(x.firstReadToSheetjsRead)} sheetjs's read`)
+  console.log(`     save one actor                      p50 ${ms(x.saveOne.p50).padStart(11)}  ${ratio(x.saveOneToFloor)} the floor`)
+  console.log(`     eight concurrent savers  ${x.eightSaversPerSecond.toFixed(2).padStart(8)} saves/s  ${ratio(x.eightSaversToFloor)} the floor per save, ${ratio(x.eightSaversToOneSaver)} one saver's saves/s`)
+  console.log(`     memory per cached workbook: ${mb(x.memoryServerHeapBytes)} the server's model, ${mb(x.memoryWorkerBytes)} the worker's parse and file bytes`)
 }
 
 if (jsonFile) {

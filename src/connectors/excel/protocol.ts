@@ -6,7 +6,7 @@ import type { CellPatch, FileVersion, RawWorkbook } from './cells.js'
 export type WorkerRequest =
   /** Parse the file (or answer from the worker's cache when the file has not changed). */
   | { id: number; op: 'read'; path: string }
-  /** Apply patches to the file as it was at `base`, and replace it atomically. */
+  /** Apply patches to the file as it was at `base`, and replace it atomically; answers the new version only. */
   | { id: number; op: 'write'; path: string; base: FileVersion; patches: CellPatch[] }
   /** Create the file from `workbook` unless a file already exists there. */
   | { id: number; op: 'create'; path: string; workbook: RawWorkbook }
@@ -34,5 +34,7 @@ export type WorkerFailureCode =
 
 export type WorkerResponse =
   | { id: number; ok: true; version: FileVersion; workbook: RawWorkbook }
+  /** A write: the file now holds the base workbook with the patches applied. */
+  | { id: number; ok: true; version: FileVersion; workbook?: undefined }
   | { id: number; ok: true; version?: undefined }
   | { id: number; ok: false; code: WorkerFailureCode; message: string; errno?: string }

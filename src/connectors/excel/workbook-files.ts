@@ -7,11 +7,12 @@ import { promises as fs } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { CallContext } from '../../connector/connector.js'
 import { ConnectorFailure, ErrorCode } from '../../connector/errors.js'
-import { sameVersion, type CellPatch, type FileVersion, type RawWorkbook } from './cells.js'
+import { sameVersion, type CellPatch, type FileVersion, type RawCell, type RawWorkbook } from './cells.js'
 import type { WorkerFailureCode, WorkerRequest, WorkerResponse } from './protocol.js'
 import { SizedLru } from './sized-lru.js'
 
-type Payload = { version: FileVersion; workbook: RawWorkbook }
+type Payload = { version: FileVersion; workbook?: RawWorkbook }
+type Entry<Book> = { version: FileVersion; book: Book; raw: RawWorkbook }
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 export class WorkbookFileError extends ConnectorFailure {
@@ -61,19 +62,60 @@ export interface WorkbookCacheLimits {
 
 export const DEFAULT_CACHE_LIMITS: WorkbookCacheLimits = { maxWorkbooks: 64, maxBytes: 128 * 1024 * 1024, callTimeoutMs: 120_000 }
 
+interface Change<Book> {
+  plan: (book: Book) => { patches: CellPatch[]; answer: (written: Book) => unknown }
+  resolve: (value: unknown) => void
+  reject: (error: Error) => void
+}
+
 interface Pending {
   resolve: (p: Payload | undefined) => void
   reject: (e: Error) => void
   timer: NodeJS.Timeout | undefined
 }
 
+/**
+ * `raw` with `patches` applied as the worker applies them to the file, without changing `raw` (a caller may still
+ * hold the model built on it): only the patched rows are copied.
+ */
+export function patched(raw: RawWorkbook, patches: CellPatch[]): RawWorkbook {
+  const sheets = new Map(raw.sheets.map((sheet) => [sheet.name, sheet]))
+  const copied = new Map<string, { rows: RawCell[][]; touched: Set<number> }>()
+  for (const patch of patches) {
+    const sheet = sheets.get(patch.sheet)
+    if (!sheet) continue
+    let copy = copied.get(patch.sheet)
+    if (!copy) copied.set(patch.sheet, (copy = { rows: sheet.rows.slice(), touched: new Set() }))
+    while (copy.rows.length <= patch.row) copy.rows.push([])
+    if (!copy.touched.has(patch.row)) {
+      copy.rows[patch.row] = copy.rows[patch.row]!.slice()
+      copy.touched.add(patch.row)
+    }
+    const row = copy.rows[patch.row]!
+    while (row.length <= patch.col) row.push(null)
+    row[patch.col] = typeof patch.value === 'number' && !Number.isFinite(patch.value) ? null : patch.value
+  }
+  for (const copy of copied.values()) {
+    for (const index of copy.touched) {
+      const row = copy.rows[index]!
+      while (row.length > 0 && row[row.length - 1] === null) row.pop()
+    }
+    while (copy.rows.length > 0 && copy.rows[copy.rows.length - 1]!.length === 0) copy.rows.pop()
+  }
+  return { sheets: raw.sheets.map((sheet) => (copied.has(sheet.name) ? { name: sheet.name, rows: copied.get(sheet.name)!.rows } : sheet)) }
+}
+
 export class WorkbookFiles<Book> {
   private worker: Worker | undefined
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
-  private readonly cache: SizedLru<{ version: FileVersion; book: Book }>
-  private readonly loading = new Map<string, Promise<{ version: FileVersion; book: Book }>>()
+  private readonly cache: SizedLru<Entry<Book>>
+  private readonly loading = new Map<string, Promise<Entry<Book>>>()
   private readonly limits: WorkbookCacheLimits
+  /** Per workbook: the changes waiting for the next rewrite, and the rewrite running or queued last. */
+  private readonly openGroups = new Map<string, Change<Book>[]>()
+  private readonly rewrites = new Map<string, Promise<void>>()
+  private rewritesDone = 0
 
   /**
    * @param interpret turns a parsed workbook into the connector's model; it runs once per file version.
@@ -114,22 +156,87 @@ export class WorkbookFiles<Book> {
    * Changes a workbook: `plan` sees the current workbook and returns cells to set, under a lock on `lockKey`;
    * if the file changes between reading and writing (a person saving it in Excel), or is being saved by someone
    * else, the plan runs again on the newer file.
+   *
+   * Changes that arrive while the workbook is being rewritten go into the next rewrite together: each plan sees
+   * the workbook with the earlier plans' cells set, a plan that fails fails its own request only, and every
+   * request is answered once the one rewrite holding them all is on disk.
    */
   async update<R>(ctx: CallContext, lockKey: string, path: string, plan: (book: Book) => { patches: CellPatch[]; answer: (written: Book) => R }): Promise<R> {
-    return ctx.exclusive(lockKey, async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const { version, book } = await this.current(path)
-          const change = plan(book)
-          if (change.patches.length === 0) return change.answer(book)
-          const written = await this.call({ op: 'write', path, base: version, patches: change.patches })
-          return change.answer(this.remember(path, written!))
-        } catch (error) {
-          if (!(error instanceof WorkbookFileError && (error.reason === 'CHANGED' || error.reason === 'BUSY')) || attempt >= UPDATE_ATTEMPTS) throw error
-          if (error.reason === 'BUSY') await sleep(100 * attempt)
-        }
+    const key = `${lockKey}\u0000${path}`
+    return new Promise<R>((resolve, reject) => {
+      const change: Change<Book> = { plan, resolve: resolve as (value: unknown) => void, reject }
+      const open = this.openGroups.get(key)
+      if (open) {
+        open.push(change)
+        return
       }
+      const group = [change]
+      this.openGroups.set(key, group)
+      const previous = this.rewrites.get(key) ?? Promise.resolve()
+      const done = previous.then(() => {
+        // From here on, new changes wait for the next rewrite.
+        if (this.openGroups.get(key) === group) this.openGroups.delete(key)
+        return this.rewrite(ctx, lockKey, path, group)
+      })
+      this.rewrites.set(key, done)
+      void done.finally(() => {
+        if (this.rewrites.get(key) === done) this.rewrites.delete(key)
+      })
     })
+  }
+
+  /** How many rewrites of workbooks this has done (for tests: grouped changes share one). */
+  rewriteCount(): number {
+    return this.rewritesDone
+  }
+
+  private async rewrite(ctx: CallContext, lockKey: string, path: string, group: Change<Book>[]): Promise<void> {
+    try {
+      await ctx.exclusive(lockKey, async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const base = await this.current(path)
+            let { raw, book } = base
+            const planned: { change: Change<Book>; book: Book; answer: (written: Book) => unknown }[] = []
+            const refused: { change: Change<Book>; error: unknown }[] = []
+            const patches: CellPatch[] = []
+            for (const change of group) {
+              try {
+                const step = change.plan(book)
+                if (step.patches.length > 0) {
+                  raw = patched(raw, step.patches)
+                  book = this.interpret(raw, path)
+                  patches.push(...step.patches)
+                }
+                planned.push({ change, book, answer: step.answer })
+              } catch (error) {
+                refused.push({ change, error })
+              }
+            }
+            if (patches.length > 0) {
+              const written = await this.call({ op: 'write', path, base: base.version, patches })
+              this.rewritesDone++
+              // The written model is the cache: the read model with the same patches, the file is not parsed again.
+              this.keep(path, { version: written!.version, book, raw })
+            }
+            for (const { change, error } of refused) change.reject(error as Error)
+            for (const { change, book: written, answer } of planned) {
+              try {
+                change.resolve(answer(written))
+              } catch (error) {
+                change.reject(error as Error)
+              }
+            }
+            return
+          } catch (error) {
+            if (!(error instanceof WorkbookFileError && (error.reason === 'CHANGED' || error.reason === 'BUSY')) || attempt >= UPDATE_ATTEMPTS) throw error
+            if (error.reason === 'BUSY') await sleep(100 * attempt)
+          }
+        }
+      })
+    } catch (error) {
+      for (const change of group) change.reject(error as Error)
+    }
   }
 
   /** Creates the workbook from `template` unless it exists; true when it was created. */
@@ -161,7 +268,7 @@ export class WorkbookFiles<Book> {
     await worker?.terminate()
   }
 
-  private async current(path: string): Promise<{ version: FileVersion; book: Book }> {
+  private async current(path: string): Promise<Entry<Book>> {
     let version: FileVersion | undefined
     try {
       const stat = await fs.stat(path)
@@ -175,7 +282,10 @@ export class WorkbookFiles<Book> {
     let load = this.loading.get(path)
     if (!load) {
       load = this.call({ op: 'read', path })
-        .then((payload) => ({ version: payload!.version, book: this.remember(path, payload!) }))
+        .then((payload) => {
+          this.remember(path, payload!)
+          return this.cache.get(path)!
+        })
         .finally(() => this.loading.delete(path))
       this.loading.set(path, load)
     }
@@ -183,9 +293,14 @@ export class WorkbookFiles<Book> {
   }
 
   private remember(path: string, payload: Payload): Book {
-    const book = this.interpret(payload.workbook, path)
-    this.cache.set(path, { version: payload.version, book }, payload.version.size)
+    const raw = payload.workbook!
+    const book = this.interpret(raw, path)
+    this.keep(path, { version: payload.version, book, raw })
     return book
+  }
+
+  private keep(path: string, entry: Entry<Book>): void {
+    this.cache.set(path, entry, entry.version.size)
   }
 
   private call(request: DistributiveOmit<WorkerRequest, 'id'>): Promise<Payload | undefined> {

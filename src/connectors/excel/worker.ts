@@ -15,6 +15,7 @@ import XLSX from 'sheetjs-style'
 import { isDateCell, sameVersion, type CellPatch, type FileVersion, type RawCell, type RawSheet, type RawWorkbook } from './cells.js'
 import type { WorkerFailureCode, WorkerRequest, WorkerResponse } from './protocol.js'
 import { SizedLru } from './sized-lru.js'
+import { patchPackage } from './sheet-patch.js'
 import { openZip } from './zip.js'
 
 
@@ -39,12 +40,18 @@ class WorkerFailure extends Error {
 }
 
 /**
- * Parsed workbooks by path, least recently used first, bounded by count and by their file sizes added up (the
- * connector's side keeps the same bounds, passed at start).
+ * Parsed workbooks by path with the file's bytes (a write edits only the changed sheets' parts of them), least
+ * recently used first, bounded by count and by their file sizes added up (the connector's side keeps the same
+ * bounds, passed at start).
  */
+interface Cached {
+  version: FileVersion
+  book: XLSX.WorkBook
+  bytes: Buffer
+}
 const limits = (workerData as { maxWorkbooks?: number; maxBytes?: number } | undefined) ?? {}
-const cache = new SizedLru<{ version: FileVersion; book: XLSX.WorkBook }>(limits.maxWorkbooks ?? 64, limits.maxBytes ?? 128 * 1024 * 1024)
-const cacheSet = (file: string, entry: { version: FileVersion; book: XLSX.WorkBook }) => cache.set(file, entry, entry.version.size)
+const cache = new SizedLru<Cached>(limits.maxWorkbooks ?? 64, limits.maxBytes ?? 128 * 1024 * 1024)
+const cacheSet = (file: string, entry: Cached) => cache.set(file, entry, entry.version.size)
 
 function versionOfStat(stat: { mtimeMs: number; size: number; ino: number }): FileVersion {
   return { mtimeMs: stat.mtimeMs, size: stat.size, ino: stat.ino }
@@ -65,7 +72,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * The workbook at `file` and the version its content belongs to. The version is taken from the open file before and
  * after reading it, so newer content is never remembered under an older version or the other way round.
  */
-async function load(file: string): Promise<{ version: FileVersion; book: XLSX.WorkBook }> {
+async function load(file: string): Promise<Cached> {
   for (let attempt = 1; ; attempt++) {
     let handle: FileHandle
     try {
@@ -114,7 +121,7 @@ async function load(file: string): Promise<{ version: FileVersion; book: XLSX.Wo
         if (started && Date.now() - after.mtimeMs < SAVE_IN_PROGRESS_MS) throw beingSaved(file)
         throw error
       }
-      const entry = { version: after, book }
+      const entry = { version: after, book, bytes }
       cacheSet(file, entry)
       return entry
     } catch (error) {
@@ -483,13 +490,15 @@ async function sweepFolder(folder: string, depth: number): Promise<number> {
   return removed
 }
 
-async function write(file: string, base: FileVersion, patches: CellPatch[]): Promise<{ version: FileVersion; workbook: RawWorkbook }> {
+async function write(file: string, base: FileVersion, patches: CellPatch[]): Promise<{ version: FileVersion }> {
   const current = await load(file)
   if (!sameVersion(current.version, base)) throw changed(file)
   let version: FileVersion
+  let bytes: Buffer
   try {
     applyPatches(current.book, patches)
-    const written = await writeTemporary(file, serialise(current.book))
+    bytes = patchPackage(current.bytes, patches, DATE_FORMAT) ?? serialise(current.book)
+    const written = await writeTemporary(file, bytes)
     version = written.version
     await replaceIfUnchanged(file, written.temporary, base)
   } catch (error) {
@@ -497,9 +506,10 @@ async function write(file: string, base: FileVersion, patches: CellPatch[]): Pro
     cache.delete(file)
     throw error
   }
-  cacheSet(file, { version, book: current.book })
+  cacheSet(file, { version, book: current.book, bytes })
   await sweepFolder(path.dirname(file), 0).catch(() => undefined)
-  return { version, workbook: toRaw(current.book) }
+  // The connector applies the same patches to its own model: the workbook is not sent back.
+  return { version }
 }
 
 async function create(file: string, workbook: RawWorkbook): Promise<{ version: FileVersion; workbook: RawWorkbook }> {
@@ -520,7 +530,8 @@ async function create(file: string, workbook: RawWorkbook): Promise<{ version: F
   await fs.mkdir(path.dirname(file), { recursive: true }).catch((error: unknown) => {
     throw fileSystemFailure(error, file, 'write')
   })
-  const { temporary, version } = await writeTemporary(file, serialise(book))
+  const bytes = serialise(book)
+  const { temporary, version } = await writeTemporary(file, bytes)
   try {
     // Refuses to replace an existing file: two creators cannot overwrite each other's workbook.
     await placeNew(temporary, file)
@@ -531,11 +542,11 @@ async function create(file: string, workbook: RawWorkbook): Promise<{ version: F
     await fs.unlink(temporary).catch(() => undefined)
   }
   await syncFolder(file).catch(() => undefined)
-  cacheSet(file, { version, book })
+  cacheSet(file, { version, book, bytes })
   return { version, workbook: toRaw(book) }
 }
 
-async function handle(request: WorkerRequest): Promise<{ version: FileVersion; workbook: RawWorkbook } | undefined> {
+async function handle(request: WorkerRequest): Promise<{ version: FileVersion; workbook?: RawWorkbook } | undefined> {
   switch (request.op) {
     case 'read': {
       const { version, book } = await load(request.path)
