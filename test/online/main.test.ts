@@ -3,7 +3,7 @@
 // trusted through the test's own CA; then a renewed certificate served after SIGHUP, without a restart.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import https from 'node:https'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -17,6 +17,8 @@ import { createTestCa } from '../helpers/tls.js'
 
 const ca = createTestCa()
 const dir = mkdtempSync(path.join(tmpdir(), 'erp-online-main-'))
+// The embedded PostgreSQL runs as the OS user postgres when the tests run as root: it must reach DATA_DIR inside.
+chmodSync(dir, 0o711)
 const file = (name: string, text: string) => {
   writeFileSync(path.join(dir, name), text)
   return path.join(dir, name)
