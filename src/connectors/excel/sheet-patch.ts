@@ -143,6 +143,8 @@ function unescapeXml(text: string): string {
 
 function escapeText(text: string): string {
   return text
+    // Excel reads _xHHHH_ as the character HHHH: a literal one keeps its underscore escaped as _x005F_.
+    .replace(/_(?=x[0-9a-fA-F]{4}_)/g, '_x005F_')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

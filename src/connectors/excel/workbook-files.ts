@@ -48,6 +48,8 @@ function errorCodeOf(reason: WorkerFailureCode): string {
 /** How many times a change starts over on a file that someone else changed or is saving. */
 const UPDATE_ATTEMPTS = 8
 const WORKER_START_TIMEOUT_MS = 60_000
+/** Most changes in one rewrite; more wait for the next one (each costs a pass over the model). */
+const MAX_GROUP = 16
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 
@@ -166,7 +168,7 @@ export class WorkbookFiles<Book> {
     return new Promise<R>((resolve, reject) => {
       const change: Change<Book> = { plan, resolve: resolve as (value: unknown) => void, reject }
       const open = this.openGroups.get(key)
-      if (open) {
+      if (open && open.length < MAX_GROUP) {
         open.push(change)
         return
       }
@@ -201,6 +203,9 @@ export class WorkbookFiles<Book> {
             const refused: { change: Change<Book>; error: unknown }[] = []
             const patches: CellPatch[] = []
             for (const change of group) {
+              // Each plan re-reads the model it changes: yield between them, so that a group on a large workbook
+              // does not hold up every other call for seconds.
+              if (planned.length + refused.length > 0) await new Promise((resolve) => setImmediate(resolve))
               try {
                 const step = change.plan(book)
                 if (step.patches.length > 0) {

@@ -276,9 +276,32 @@ function dress(book: XLSX.WorkBook): void {
   }
 }
 
+/** Excel reads _xHHHH_ in text as the character HHHH, and sheetjs writes text as it is: a literal one is escaped. */
+const LITERAL_ESCAPE = /_(?=x[0-9a-fA-F]{4}_)/g
+
 function serialise(book: XLSX.WorkBook): Buffer {
   dress(book)
-  const bytes = XLSX.write(book, { type: 'buffer', bookType: 'xlsx', bookSST: true, compression: true }) as Buffer
+  // The escaping is for the written file only: the cached book keeps the text as it is.
+  const escaped: Array<{ cell: XLSX.CellObject; text: string }> = []
+  for (const name of book.SheetNames) {
+    const sheet = book.Sheets[name]
+    if (!sheet) continue
+    for (const ref of Object.keys(sheet)) {
+      const cell = sheet[ref] as XLSX.CellObject | undefined
+      if (ref[0] === '!' || !cell || cell.t !== 's' || typeof cell.v !== 'string' || !cell.v.includes('_x')) continue
+      const text = cell.v
+      const written = text.replace(LITERAL_ESCAPE, '_x005F_')
+      if (written === text) continue
+      escaped.push({ cell, text })
+      cell.v = written
+    }
+  }
+  let bytes: Buffer
+  try {
+    bytes = XLSX.write(book, { type: 'buffer', bookType: 'xlsx', bookSST: true, compression: true }) as Buffer
+  } finally {
+    for (const { cell, text } of escaped) cell.v = text
+  }
   // sheetjs cannot write panes: the frozen header row is put into each sheet's XML afterwards.
   const zip = openZip(bytes)
   for (let i = 1; i <= book.SheetNames.length; i++) {

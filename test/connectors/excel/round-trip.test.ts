@@ -58,3 +58,29 @@ t.test('a hundred write and re-read cycles leave every part within a few bytes o
   const sheet = book.actorSheets.get('Customer')!
   t.equal(sheet.rows[0]!.cells[sheet.fieldByKey.get('NAME')!.column], 'cycle 100', 'the last write is there')
 })
+
+t.test('text that looks like Excel\'s _xHHHH_ escape is kept as it is, by a write and by a whole-workbook write', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'erp-escape-'))
+  const file = path.join(dir, 'Escape.xlsx')
+  const literal = '_x0041_ lit _x005F_ _x00e9_'
+  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+  t.teardown(async () => {
+    await files.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  // The whole-workbook writer (create), then the changed-sheet writer (update of an existing row).
+  const template = templateWorkbook()
+  const customers = template.sheets.find((s) => s.name === 'Customer')!
+  customers.rows[1]![customers.rows[0]!.indexOf('NAME')] = literal
+  await files.create(ctx, 'escape', file, template)
+  await files.update(ctx, 'escape', file, (book) => {
+    const sheet = book.actorSheets.get('Customer')!
+    return { patches: [{ sheet: 'Customer', row: sheet.rows[1]!.row, col: sheet.fieldByKey.get('NAME')!.column, value: literal }], answer: () => undefined }
+  })
+  const fresh = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+  t.teardown(() => fresh.close())
+  const sheet = (await fresh.read(file)).actorSheets.get('Customer')!
+  const name = sheet.fieldByKey.get('NAME')!.column
+  t.equal(sheet.rows[0]!.cells[name], literal, 'written whole: read back as written')
+  t.equal(sheet.rows[1]!.cells[name], literal, 'written by the changed-sheet writer: read back as written')
+})
