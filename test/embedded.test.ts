@@ -157,3 +157,22 @@ t.test('kill -9 of the server, then of the server and PostgreSQL: the next start
   t.equal(await state(third, guid), 'Ok')
   t.equal(await state(third, again), 'Ok', 'the save acknowledged just before kill -9 is there')
 })
+
+t.test('PostgreSQL killed under a running server is started again, and service resumes by itself', async (t) => {
+  const running = await startServer(env)
+  t.teardown(() => stopServer(running))
+  const guid = randomUUID()
+  t.equal(await save(running, guid), 'Ok')
+  const postmaster = processTree(running.process.pid!).find((pid) => /\/postgres -D /.test(commandOf(pid)))!
+  process.kill(postmaster, 'SIGKILL')
+  const healthz = new URL('/healthz', running.endpoint).toString()
+  // Bounded by the test's own count, not a clock: 120 polls, 250 ms apart.
+  let back = false
+  for (let poll = 0; poll < 120 && !back; poll++) {
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    back = (await fetch(healthz).then((r) => r.status, () => 0)) === 200 && !processTree(running.process.pid!).includes(postmaster)
+  }
+  t.ok(back, '/healthz is 200 again with a new PostgreSQL')
+  t.equal(await state(running, guid), 'Ok', 'the connection saved before is known')
+  t.ok(JSON.stringify(running.lines).includes('starting it again'), 'the restart is logged')
+})

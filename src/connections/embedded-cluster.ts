@@ -26,6 +26,8 @@ export interface EmbeddedClusterOptions {
   dataDir: string
   /** TCP port on 127.0.0.1; unset picks a free one at each start. */
   port?: number | undefined
+  /** Told when PostgreSQL stopped by itself (killed, crashed) and is started again. */
+  onRestart?: (message: string) => void
 }
 
 /** The embedded database cannot be used; the message says what to do. */
@@ -109,7 +111,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
         if (!taken || attempt >= 2) throw error
       }
     }
-    return cluster(child, paths, port, password, unlock)
+    return cluster(child, paths, port, password, unlock, () => launch(paths, binaries.postgres, owner, port, password), options.onRestart)
   } catch (error) {
     await unlock()
     throw error
@@ -135,7 +137,16 @@ function clusterUrl(port: number, password: string): string {
   return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`
 }
 
-function cluster(child: ChildProcess, paths: ReturnType<typeof embeddedPaths>, port: number, password: string, unlock: () => Promise<void>): EmbeddedCluster {
+function cluster(
+  first: ChildProcess,
+  paths: ReturnType<typeof embeddedPaths>,
+  port: number,
+  password: string,
+  unlock: () => Promise<void>,
+  relaunch: () => Promise<ChildProcess>,
+  onRestart: ((message: string) => void) | undefined,
+): EmbeddedCluster {
+  let child = first
   // If this process ends without stop() (process.exit, an uncaught error), PostgreSQL still shuts down cleanly.
   const onExit = () => {
     child.kill('SIGINT')
@@ -147,6 +158,31 @@ function cluster(child: ChildProcess, paths: ReturnType<typeof embeddedPaths>, p
   }
   process.on('exit', onExit)
   let stopping: Promise<void> | undefined
+  let restarting: Promise<void> | undefined
+  // PostgreSQL that stops by itself (killed, out of memory) is started again, on the same port with the same
+  // password, so that the pools reconnect and service resumes; until then calls answer that the store is unavailable.
+  const supervise = (running: ChildProcess) => {
+    running.once('exit', (code, signal) => {
+      if (stopping) return
+      onRestart?.(`the embedded PostgreSQL stopped by itself (${signal ?? `exit code ${code}`}); starting it again (its log: ${paths.log})`)
+      restarting = restart()
+    })
+  }
+  const restart = async () => {
+    for (let attempt = 1; !stopping; attempt++) {
+      try {
+        await stopOrphan(paths.dir)
+        child = await relaunch()
+        supervise(child)
+        onRestart?.('the embedded PostgreSQL is running again')
+        return
+      } catch (error) {
+        onRestart?.(`the embedded PostgreSQL could not be started again (attempt ${attempt}): ${(error as Error).message}`)
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * 2 ** attempt)).unref())
+      }
+    }
+  }
+  supervise(first)
   return {
     url: clusterUrl(port, password),
     dir: paths.dir,
@@ -154,6 +190,7 @@ function cluster(child: ChildProcess, paths: ReturnType<typeof embeddedPaths>, p
     stop() {
       stopping ??= (async () => {
         process.off('exit', onExit)
+        await restarting
         await terminate(child)
         await unlock()
       })()

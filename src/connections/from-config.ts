@@ -26,7 +26,11 @@ export interface EmbeddedDatabaseOptions {
  * @example const database = await openEmbeddedDatabase({ dataDir: 'data' })
  */
 export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<Database> {
-  const cluster = await startEmbeddedCluster({ dataDir: options.dataDir, port: options.port })
+  const cluster = await startEmbeddedCluster({
+    dataDir: options.dataDir,
+    port: options.port,
+    ...(options.onPoolError ? { onRestart: (message: string) => options.onPoolError!(new Error(message)) } : {}),
+  })
   const database = await openDatabase({
     databaseUrl: cluster.url,
     embedded: { location: cluster.dir, stop: cluster.stop },

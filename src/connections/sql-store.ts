@@ -176,7 +176,7 @@ export class SqlConnectionStore implements ConnectionStore {
     this.localLocks.set(key, tail)
     try {
       await untilDeadline(previous, deadline, () => new LockWaitTimeout(key, waitMs))
-      // The embedded engine belongs to this process alone, so the local queue is the whole lock there.
+      // Without lock sessions (a database given without them) the local queue is the whole lock.
       const sessions = this.database.lockSessions
       if (!sessions) return await work()
       const session = await this.advisoryLock(sessions, key, deadline, waitMs)
