@@ -2,7 +2,7 @@
 // password on loopback, psql sessions and slow queries beside SOAP calls, and recovery after kill -9.
 import { execFile, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -175,4 +175,17 @@ t.test('PostgreSQL killed under a running server is started again, and service r
   t.ok(back, '/healthz is 200 again with a new PostgreSQL')
   t.equal(await state(running, guid), 'Ok', 'the connection saved before is known')
   t.ok(JSON.stringify(running.lines).includes('starting it again'), 'the restart is logged')
+})
+
+t.test('a pg.lock naming a pid that is now another process (pids are handed out again after a reboot) is stale', async (t) => {
+  const other = spawn('sleep', ['60'])
+  t.teardown(() => other.kill())
+  writeFileSync(path.join(dataDir, 'pg.lock'), `${other.pid}\n00000000-0000-0000-0000-000000000000:1\n`)
+  const running = await startServer(env)
+  t.teardown(() => stopServer(running))
+  t.pass('the server started although the pid in the lock is alive')
+  await stopServer(running)
+  writeFileSync(path.join(dataDir, 'pg.lock'), `${other.pid}\n`)
+  await t.rejects(startServer(env), /in use by process \d+/, 'a lock by a live process whose identity is unknown is still respected')
+  rmSync(path.join(dataDir, 'pg.lock'), { force: true })
 })

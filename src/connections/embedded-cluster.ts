@@ -412,7 +412,7 @@ const heldLocks = new Set<string>()
 async function lock(file: string, dataDir: string): Promise<() => Promise<void>> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      await fs.writeFile(file, String(process.pid), { flag: 'wx' })
+      await fs.writeFile(file, `${process.pid}\n${processIdentity(process.pid) ?? ''}\n`, { flag: 'wx' })
       heldLocks.add(file)
       return async () => {
         heldLocks.delete(file)
@@ -422,9 +422,14 @@ async function lock(file: string, dataDir: string): Promise<() => Promise<void>>
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new EmbeddedClusterError(`Cannot write in DATA_DIR ${dataDir}: ${(error as Error).message}. Set DATA_DIR to a folder this user can write.`)
       }
-      const owner = Number((await fs.readFile(file, 'utf8').catch(() => '')).trim())
-      // The same pid as this process is a stale lock (a container's pid 1 restarted) unless this process holds it.
-      const held = owner === process.pid ? heldLocks.has(file) : Number.isInteger(owner) && owner > 0 && isRunning(owner)
+      const [ownerText = '', identity = ''] = (await fs.readFile(file, 'utf8').catch(() => '')).split('\n')
+      const owner = Number(ownerText.trim())
+      // The same pid as this process is a stale lock (a container's pid 1 restarted) unless this process holds it;
+      // another pid holds it only if it is still the same process (pids are handed out again after a reboot).
+      const held =
+        owner === process.pid
+          ? heldLocks.has(file)
+          : Number.isInteger(owner) && owner > 0 && isRunning(owner) && (identity.trim() === '' || identity.trim() === processIdentity(owner))
       if (held) {
         throw new EmbeddedClusterError(
           `The embedded database in ${dataDir} is in use by process ${owner}. Stop that process first (use npm run psql to look inside while it runs), or set DATABASE_URL to share a PostgreSQL server between processes.`,
@@ -434,6 +439,21 @@ async function lock(file: string, dataDir: string): Promise<() => Promise<void>>
     }
   }
   throw new EmbeddedClusterError(`Could not take the lock ${file} on the embedded database.`)
+}
+
+/**
+ * Which process a pid is now: the machine's boot and the process's start time (Linux), or undefined elsewhere.
+ * A lock naming a pid whose identity changed belongs to a process that has gone.
+ */
+function processIdentity(pid: number): string | undefined {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const started = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+    return started ? `${boot}:${started}` : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export function isRunning(pid: number): boolean {
