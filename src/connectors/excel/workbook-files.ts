@@ -118,6 +118,7 @@ export class WorkbookFiles<Book> {
   private readonly openGroups = new Map<string, Change<Book>[]>()
   private readonly rewrites = new Map<string, Promise<void>>()
   private rewritesDone = 0
+  private readonly deadThreads = new Set<number>()
 
   /**
    * @param interpret turns a parsed workbook into the connector's model; it runs once per file version.
@@ -322,6 +323,8 @@ export class WorkbookFiles<Book> {
   private replaceWorker(worker: Worker, reason: 'TIMEOUT' | 'CRASHED'): void {
     if (this.worker !== worker) return
     this.worker = undefined
+    // It may have been between moving a workbook aside and linking the new one: its successor puts that back.
+    this.deadThreads.add(worker.threadId)
     const message =
       reason === 'TIMEOUT'
         ? `the workbook could not be read or written within ${Math.round(this.limits.callTimeoutMs / 1000)} s (it may be too large or damaged)`
@@ -337,7 +340,7 @@ export class WorkbookFiles<Book> {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker
     const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-      workerData: { maxWorkbooks: this.limits.maxWorkbooks, maxBytes: this.limits.maxBytes },
+      workerData: { maxWorkbooks: this.limits.maxWorkbooks, maxBytes: this.limits.maxBytes, deadThreads: [...this.deadThreads] },
     })
     // A worker that does not start (loading its code takes a second or two) is as stuck as one that does not finish.
     const starting = setTimeout(() => this.replaceWorker(worker, 'TIMEOUT'), Math.max(this.limits.callTimeoutMs, WORKER_START_TIMEOUT_MS))

@@ -10,7 +10,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import path from 'node:path'
-import { parentPort, workerData } from 'node:worker_threads'
+import { parentPort, threadId, workerData } from 'node:worker_threads'
 import XLSX from 'sheetjs-style'
 import { isDateCell, sameVersion, type CellPatch, type FileVersion, type RawCell, type RawSheet, type RawWorkbook } from './cells.js'
 import type { WorkerFailureCode, WorkerRequest, WorkerResponse } from './protocol.js'
@@ -320,18 +320,20 @@ function serialise(book: XLSX.WorkBook): Buffer {
 }
 
 /**
- * Names of a writer's own files beside a workbook: `.NAME.HOST.PID.RANDOM.tmp` (the new content being written) and
- * `.NAME.HOST.PID.RANDOM.old` (the replaced content, moved aside for the moment of the swap). Host and pid say
- * whether the writer can still be alive.
+ * Names of a writer's own files beside a workbook: `.NAME.HOST.PID-THREAD.RANDOM.tmp` (the new content being
+ * written) and `.NAME.HOST.PID-THREAD.RANDOM.old` (the replaced content, moved aside for the moment of the swap).
+ * Host, pid and worker thread say whether the writer can still be alive.
  */
 const HOST = hostname().replace(/[^A-Za-z0-9-]/g, '_')
-const SIDE_FILE = /^\.(.+)\.([A-Za-z0-9_-]+)\.(\d+)\.[0-9a-f]{8}\.(tmp|old)$/
+const SIDE_FILE = /^\.(.+)\.([A-Za-z0-9_-]+)\.(\d+)(?:-(\d+))?\.[0-9a-f]{8}\.(tmp|old)$/
 /** Side files of a writer on another machine (whose pid cannot be checked) are left alone for this long. */
 const FOREIGN_SIDE_FILE_MS = 10 * 60_000
 const PROCESS_STARTED_MS = Date.now() - process.uptime() * 1000
+/** Workers of this process that were ended (hung or crashed), possibly in the middle of a write: their side files are stale. */
+const DEAD_THREADS = new Set<number>((workerData as { deadThreads?: number[] } | undefined)?.deadThreads ?? [])
 
 function sideFile(file: string, kind: 'tmp' | 'old'): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.${HOST}.${process.pid}.${randomBytes(4).toString('hex')}.${kind}`)
+  return path.join(path.dirname(file), `.${path.basename(file)}.${HOST}.${process.pid}-${threadId}.${randomBytes(4).toString('hex')}.${kind}`)
 }
 
 /**
@@ -450,7 +452,7 @@ async function restoreAside(file: string): Promise<'restored' | 'in-progress' | 
   let found: 'in-progress' | 'none' = 'none'
   for (const entry of entries) {
     const match = SIDE_FILE.exec(entry)
-    if (!match || match[1] !== name || match[4] !== 'old') continue
+    if (!match || match[1] !== name || match[5] !== 'old') continue
     const side = path.join(path.dirname(file), entry)
     if (!(await isStale(entry, side))) {
       found = 'in-progress'
@@ -467,7 +469,7 @@ async function restoreAside(file: string): Promise<'restored' | 'in-progress' | 
 async function isStale(entry: string, full: string): Promise<boolean> {
   const match = SIDE_FILE.exec(entry)
   if (!match) return false
-  const [, , host, pidText] = match
+  const [, , host, pidText, threadText] = match
   // ctime: a rename (moving a file aside) changes it, and a writer's side file is never older than its writer.
   const stat = await fs.stat(full).catch(() => undefined)
   if (!stat) return false
@@ -475,7 +477,7 @@ async function isStale(entry: string, full: string): Promise<boolean> {
     const pid = Number(pidText)
     // A restarted server can have its predecessor's pid (PID 1 in a container): what is older than this process
     // is not its own.
-    if (pid === process.pid) return stat.ctimeMs < PROCESS_STARTED_MS
+    if (pid === process.pid) return stat.ctimeMs < PROCESS_STARTED_MS || (threadText !== undefined && DEAD_THREADS.has(Number(threadText)))
     try {
       process.kill(pid, 0)
       return false
@@ -506,7 +508,7 @@ async function sweepFolder(folder: string, depth: number): Promise<number> {
     }
     const match = SIDE_FILE.exec(entry.name)
     if (!match || !(await isStale(entry.name, full))) continue
-    if (match[4] === 'old') await putBack(full, path.join(folder, match[1]!))
+    if (match[5] === 'old') await putBack(full, path.join(folder, match[1]!))
     else await fs.unlink(full).catch(() => undefined)
     removed++
   }
