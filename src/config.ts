@@ -6,6 +6,7 @@ import { tokenProblem } from './access.js'
 import { parseSecretKeys, SecretKeyError } from './connections/secrets.js'
 import { loadOnlineConfig, type OnlineConfig } from './online/settings.js'
 import { loadTlsConfig, type TlsConfig } from './tls.js'
+import { METRICS_ACCESS, type MetricsAccess } from './metrics.js'
 import { DEFAULT_TIMEOUTS, type Timeouts } from './server.js'
 import { DEFAULT_MAX_WORKBOOKS } from './connectors/excel/connector.js'
 import { DEFAULT_CONNECTORS, SHIPPED_CONNECTOR_NAMES, type ShippedConnectorName } from './connectors/registry.js'
@@ -41,6 +42,8 @@ export interface AppConfig {
   maxWorkbooks: number
   /** Longest wait for a workbook (or record) another call or process is changing. */
   lockWaitSeconds: number
+  /** GET /metrics: off, open (on), or only at /<token>/metrics (token). */
+  metrics: MetricsAccess
 }
 
 export class ConfigError extends Error {
@@ -152,6 +155,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     if (problem) problems.push(`ACCESS_TOKENS is not valid: token ${index + 1} ${problem}`)
   })
 
+  const metricsRaw = (env.METRICS ?? '').trim().toLowerCase() || 'off'
+  const metrics = (METRICS_ACCESS as string[]).includes(metricsRaw) ? (metricsRaw as MetricsAccess) : 'off'
+  if (metrics !== metricsRaw) problems.push(`METRICS="${env.METRICS}" is not valid: use off, on (GET /metrics open to anyone who reaches the port) or token (only at /<ACCESS_TOKEN>/metrics)`)
+  else if (metrics === 'token' && accessTokens.length === 0) problems.push('METRICS=token serves /metrics only under an access token, and ACCESS_TOKENS is not set: set ACCESS_TOKENS, or use METRICS=on')
+
   if (problems.length > 0) throw new ConfigError(problems)
-  return { port, host, databaseUrl, dataDir, bodyLimit, maxDepth, maxAttributes, maxNamespaceDeclarations, maxNameLength, trustProxy, logLevel, secretKeys, embeddedDbPort, timeouts, accessTokens, online, tls, connectors, maxWorkbooks, lockWaitSeconds }
+  return { metrics, port, host, databaseUrl, dataDir, bodyLimit, maxDepth, maxAttributes, maxNamespaceDeclarations, maxNameLength, trustProxy, logLevel, secretKeys, embeddedDbPort, timeouts, accessTokens, online, tls, connectors, maxWorkbooks, lockWaitSeconds }
 }

@@ -69,6 +69,7 @@ app = await buildServer({
   logger: { level: config.logLevel },
   ...(config.tls ? { https: readTlsFiles(config.tls) } : {}),
   online: new OnlineAuthenticator(config.online && signingKeys && { ...config.online, keys: signingKeys }),
+  metrics: { access: config.metrics, pools: { queries: database.queryPool, locks: database.lockSessions } },
 })
 if (config.secretKeys.length === 0) {
   app.log.warn('CONNECTION_SECRET_KEY is not set: Password values of connections are stored as received. See README, "Secrets at rest".')

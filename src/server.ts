@@ -4,12 +4,13 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import { ErpConnectorWS } from '../generated/service.js'
 import { createAccessGuard } from './access.js'
 import type { ConnectionStore } from './connections/store.js'
 import type { ErpConnector } from './connector/connector.js'
 import { createConnectorHost } from './connector/host.js'
+import { createMetrics, type MetricsAccess, type MetricsSources } from './metrics.js'
 import { authenticateRoute, OnlineAuthenticator } from './online/authenticate.js'
 import { DEFAULT_BODY_LIMIT, soapPlugin } from './soap/plugin.js'
 import { discardRestOfBody } from './soap/transport.js'
@@ -50,6 +51,8 @@ export interface ServerOptions {
   online?: OnlineAuthenticator
   /** Serve HTTPS with this PEM certificate chain and key (src/tls.ts serves renewals). */
   https?: { cert: string | Buffer; key: string | Buffer }
+  /** GET /metrics (see src/metrics.ts): `token` serves it only at /<token>/metrics, and needs accessTokens. */
+  metrics?: { access: MetricsAccess; pools?: MetricsSources['pools'] }
 }
 
 /**
@@ -82,6 +85,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const wsdl = await readFile(path.join(PROJECT_ROOT, ErpConnectorWS.wsdlFile), 'utf8')
   const host = createConnectorHost({ connectors: options.connectors, store: options.store })
   const tokens = options.accessTokens ?? []
+  const metricsAccess = options.metrics?.access ?? 'off'
+  if (metricsAccess === 'token' && tokens.length === 0) throw new TypeError('buildServer: metrics under the access token need accessTokens')
+  const metrics = metricsAccess === 'off' ? undefined : createMetrics({ connectors: options.connectors, pools: options.metrics?.pools })
+  const serveMetrics = async (_request: unknown, reply: FastifyReply) => reply.header('content-type', metrics!.contentType).send(await metrics!.text())
   await app.register(async (scope) => {
     if (tokens.length > 0) {
       const guard = createAccessGuard(tokens, {
@@ -90,6 +97,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       scope.addHook('onRequest', guard.check)
       // Without its token, the endpoint's own path is refused (and counted) like a wrong token.
       scope.route({ method: ['GET', 'POST'], url: ENDPOINT_PATH, handler: async (_request, reply) => reply.code(404).send() })
+      if (metricsAccess === 'token') scope.get('/:accessToken/metrics', serveMetrics)
     }
     await scope.register(soapPlugin, {
       path: tokens.length > 0 ? `/:accessToken${ENDPOINT_PATH}` : ENDPOINT_PATH,
@@ -97,6 +105,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       wsdl,
       ...host,
       otherAction: authenticateRoute(options.online ?? new OnlineAuthenticator(undefined)),
+      ...(metrics ? { onCall: metrics.onCall, onFault: metrics.onFault } : {}),
       ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
       ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
       ...(options.maxAttributes !== undefined ? { maxAttributes: options.maxAttributes } : {}),
@@ -104,6 +113,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ...(options.maxNameLength !== undefined ? { maxNameLength: options.maxNameLength } : {}),
     })
   })
+  if (metricsAccess === 'on') app.get('/metrics', serveMetrics)
   // Open to anyone, so it says only whether the server can serve; what is wrong goes to the log.
   app.get('/healthz', async (request, reply) => {
     const store = await options.store.health()

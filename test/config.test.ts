@@ -67,6 +67,15 @@ t.test('values that are accepted', async (t) => {
   t.equal(loadConfig({ LOCK_WAIT_SECONDS: '5' }).lockWaitSeconds, 5)
 })
 
+t.test('METRICS: off by default, on, or token with ACCESS_TOKENS; anything else refused', async (t) => {
+  const token = '0123456789abcdef0123456789abcdef0123456789abcdef'
+  t.equal(loadConfig({}).metrics, 'off')
+  t.equal(loadConfig({ METRICS: ' ON ' }).metrics, 'on', 'case and spaces do not matter')
+  t.equal(loadConfig({ METRICS: 'token', ACCESS_TOKENS: token }).metrics, 'token')
+  t.throws(() => loadConfig({ METRICS: 'token' }), { message: /METRICS=token serves \/metrics only under an access token, and ACCESS_TOKENS is not set: set ACCESS_TOKENS, or use METRICS=on/ })
+  t.throws(() => loadConfig({ METRICS: 'yes' }), { message: /METRICS="yes" is not valid: use off, on .* or token/ })
+})
+
 t.test('every bad value is named, with what to write instead', async (t) => {
   const rows: Array<[Record<string, string>, RegExp]> = [
     [{ PORT: 'eighty' }, /PORT="eighty" is not valid: use a TCP port number/],

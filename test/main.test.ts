@@ -84,9 +84,9 @@ t.test('first start: save an Excel connection, read it with the README psql comm
   t.equal(await stop(running), 0, 'SIGTERM: exits 0 after finishing')
 })
 
-t.test('after a restart the connection is still known; with ACCESS_TOKENS, only under the token, which is never logged; CONNECTORS serves the Memory demo too', async (t) => {
+t.test('after a restart the connection is still known; with ACCESS_TOKENS, only under the token, which is never logged; CONNECTORS serves the Memory demo too; METRICS=token', async (t) => {
   const token = randomBytes(32).toString('hex')
-  const running = await start({ ACCESS_TOKENS: `${randomBytes(32).toString('hex')},${token}`, CONNECTORS: 'excel,memory' })
+  const running = await start({ ACCESS_TOKENS: `${randomBytes(32).toString('hex')},${token}`, CONNECTORS: 'excel,memory', METRICS: 'token' })
   t.teardown(() => stop(running))
   t.match(running.endpoint, /\/<ACCESS_TOKEN>\/ErpConnectorWS\.svc$/, 'the ready line shows where the token goes')
   const withToken = running.endpoint.replace('<ACCESS_TOKEN>', token)
@@ -97,6 +97,13 @@ t.test('after a restart the connection is still known; with ACCESS_TOKENS, only 
   const memory = await call(`${withToken}?ConnectorName=Memory`, 'WSGetConfigData', `<WSGetConfigData xmlns="${TNS}"/>`)
   t.equal(child(memory, 'State').text, 'Ok', 'the Memory demo answers when CONNECTORS names it')
   t.match(child(memory, 'FieldMetaDataObjects').children.map((f) => child(f, 'FieldKey').text), ['Dataset'])
+  const origin = new URL(running.endpoint.replace('<ACCESS_TOKEN>', 'x')).origin
+  t.equal((await fetch(`${origin}/metrics`)).status, 404, 'METRICS=token: no /metrics without the token')
+  const metrics = await (await fetch(`${origin}/${token}/metrics`)).text()
+  t.match(metrics, /^erp_soap_calls_total\{operation="WSTestConnection",state="Ok",error_code=""\} 1$/m, 'the call counted')
+  t.match(metrics, /^erp_db_pool_connections\{pool="queries"\} [1-9]/m, 'the query pool, with its connections')
+  t.match(metrics, /^erp_db_pool_connections\{pool="locks"\} [0-9]+$/m, 'the lock sessions pool')
+  t.match(metrics, /^erp_workbook_cache_misses_total\{connector="Excel"\} [0-9]+$/m, 'the Excel connector\'s cache')
 })
 
 t.test('bad configuration: a clear message and exit code 2', async (t) => {

@@ -42,6 +42,8 @@ export interface Database {
    * take a connection other calls need. Ended with `db`.
    */
   lockSessions?: pg.Pool
+  /** The pool that serves queries, for its counts on /metrics (Kysely sees it wrapped). */
+  queryPool?: pg.Pool
 }
 
 export interface DatabaseOptions {
@@ -78,8 +80,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   // Kysely's destroy() ends the pools; an embedded cluster stops after its last connection has closed.
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: destroyingFailedClients(pool, lockSessions, embedded?.stop) }) })
   return embedded
-    ? { db, backend: 'embedded', location: embedded.location, lockSessions }
-    : { db, backend: 'postgres', location: redact(options.databaseUrl), lockSessions }
+    ? { db, backend: 'embedded', location: embedded.location, lockSessions, queryPool: pool }
+    : { db, backend: 'postgres', location: redact(options.databaseUrl), lockSessions, queryPool: pool }
 }
 
 /**

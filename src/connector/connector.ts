@@ -63,6 +63,14 @@ export type ActorsResult = Result<{ Actors: T.ErpActorWS[] }>
 export type ActorResult = Result<{ Actor: T.ErpActorWS }>
 export type ListItemsResult = Result<{ ListItems: Map<string, string | null> }>
 
+export interface CacheStats {
+  hits: number
+  misses: number
+  /** Files read and parsed (concurrent misses share one), and the time they took, file read included. */
+  parses: number
+  parseSeconds: number
+}
+
 /**
  * An ERP connector. Register instances with the host; `?ConnectorName=` on the endpoint URL picks one by `name`
  * (case-insensitive), and without it the first registered connector answers.
@@ -79,6 +87,8 @@ export interface ErpConnector {
   readonly name: string
   /** Release what the connector holds (workers, files, pools) when the server stops. */
   close?(): Promise<void>
+  /** For /metrics, read at each scrape: how a connector that keeps parsed files in memory is served by them. */
+  cacheStats?(): CacheStats
   getConfigData(ctx: CallContext): Promise<FieldsResult>
   /** Check a configuration without storing anything. */
   testConfigData(ctx: CallContext, config: ReadonlyMap<string, string | null>): Promise<Result>

@@ -42,6 +42,10 @@ export interface SoapPluginOptions<Ops extends { [K in keyof Ops]: { request: un
   errorResponse?: <K extends keyof Ops>(operation: K, error: unknown, log: FastifyBaseLogger) => Ops[K]['response'] | undefined
   /** Extra fields for the one log line written per call (e.g. a connection id and the outcome). */
   logFields?: (operation: string, request: unknown, response: unknown) => Record<string, unknown>
+  /** Sees each answered call, with what its log line says (e.g. to count calls for /metrics). */
+  onCall?: (call: SoapCallRecord) => void
+  /** Sees each SOAP fault answered, by its stable code (e.g. SOAP_MALFORMED_XML). */
+  onFault?: (code: string) => void
   /**
    * Sees first each POST whose SOAPAction is none of the service's (another contract served on the same address):
    * answers it and returns a promise, or returns undefined to leave it to the plugin.
@@ -57,6 +61,17 @@ export interface SoapPluginOptions<Ops extends { [K in keyof Ops]: { request: un
   maxNamespaceDeclarations?: number
   /** Longest element or attribute name, or namespace URI, in a request, in bytes. */
   maxNameLength?: number
+}
+
+/** One answered call, as its log line tells it. */
+export interface SoapCallRecord {
+  operation: string
+  /** The logFields option's fields. */
+  fields: Record<string, unknown> | undefined
+  durationMs: number
+  /** The request body, decoded, and the response body, in bytes. */
+  requestBytes: number
+  responseBytes: number
 }
 
 export const DEFAULT_BODY_LIMIT = 4 * 1024 * 1024
@@ -125,14 +140,14 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
       reply.removeHeader('connection')
       discardRestOfBody(request.raw, bodyLimit)
     }
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendFault(reply, new errors.BodyTooLarge(bodyLimit))
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendFault(reply, new errors.BodyTooLarge(bodyLimit), options.onFault)
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return sendFault(reply, new errors.UnsupportedContentType(request.headers['content-type'] || '(none)'))
+      return sendFault(reply, new errors.UnsupportedContentType(request.headers['content-type'] || '(none)'), options.onFault)
     }
     if (error.statusCode !== undefined && error.statusCode < 500 && !(error.code ?? '').startsWith('SOAP_')) {
-      return sendFault(reply, new errors.BadHttpRequest(error.message))
+      return sendFault(reply, new errors.BadHttpRequest(error.message), options.onFault)
     }
-    return sendFault(reply, error.code?.startsWith('SOAP_') ? error : internal(request, error))
+    return sendFault(reply, error.code?.startsWith('SOAP_') ? error : internal(request, error), options.onFault)
   })
 
   // Not async: a small call is a few microseconds of work, and each promise a handler does not make itself is a
@@ -210,7 +225,13 @@ export async function soapPlugin<Ops extends { [K in keyof Ops]: { request: unkn
 
   function send(request: FastifyRequest, reply: FastifyReply, op: AnyOperation, input: unknown, response: unknown, xml: LentBytes | string, started: bigint): void {
     const logged = options.logFields?.(op.name, input, response)
-    request.log.info({ operation: op.name, ...logged, durationMs: Number(process.hrtime.bigint() - started) / 1e6 }, `${op.name} answered`)
+    const durationMs = Number(process.hrtime.bigint() - started) / 1e6
+    request.log.info({ operation: op.name, ...logged, durationMs }, `${op.name} answered`)
+    if (options.onCall) {
+      const requestBytes = request.body instanceof RawBody ? request.body.bytes.length : 0
+      const responseBytes = typeof xml === 'string' ? Buffer.byteLength(xml) : xml.bytes.length
+      options.onCall({ operation: op.name, fields: logged, durationMs, requestBytes, responseBytes })
+    }
     reply.code(200).header('content-type', CONTENT_TYPE)
     if (typeof xml === 'string') {
       reply.send(xml)
@@ -421,8 +442,9 @@ function internal(request: FastifyRequest, error: unknown): Error {
   return new errors.InternalError(error instanceof Error ? error.name : 'unknown error', request.id)
 }
 
-function sendFault(reply: FastifyReply, error: Error & { code?: string }): FastifyReply {
+function sendFault(reply: FastifyReply, error: Error & { code?: string }, onFault?: (code: string) => void): FastifyReply {
   const faultcode = errors.faultcodeOf(error.code)
+  onFault?.(error.code ?? 'SOAP_INTERNAL_ERROR')
   const namespaces = faultcode.startsWith('a:') ? ` xmlns:a="${errors.WCF_ADDRESSING_NONE_NS}"` : ''
   const message = error.code?.startsWith('SOAP_') ? error.message : 'The server could not process the request.'
   const body =

@@ -162,6 +162,7 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
   return {
     name: options.name ?? EXCEL_CONNECTOR_NAME,
     close: () => files.close(),
+    cacheStats: () => files.cacheStats(),
 
     async getConfigData() {
       return { FieldMetaDataObjects: CONFIG_FIELDS }

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs'
 import { Worker } from 'node:worker_threads'
-import type { CallContext } from '../../connector/connector.js'
+import type { CacheStats, CallContext } from '../../connector/connector.js'
 import { ConnectorFailure, ErrorCode } from '../../connector/errors.js'
 import { sameVersion, type CellPatch, type FileVersion, type RawCell, type RawWorkbook } from './cells.js'
 import type { WorkerFailureCode, WorkerRequest, WorkerResponse } from './protocol.js'
@@ -119,6 +119,7 @@ export class WorkbookFiles<Book> {
   private readonly rewrites = new Map<string, Promise<void>>()
   private rewritesDone = 0
   private readonly deadThreads = new Set<number>()
+  private readonly stats: CacheStats = { hits: 0, misses: 0, parses: 0, parseSeconds: 0 }
 
   /**
    * @param interpret turns a parsed workbook into the connector's model; it runs once per file version.
@@ -134,6 +135,11 @@ export class WorkbookFiles<Book> {
   /** How many workbooks are kept parsed, and their file sizes added up (for tests and metrics). */
   cacheSize(): { workbooks: number; bytes: number } {
     return { workbooks: this.cache.size, bytes: this.cache.bytes }
+  }
+
+  /** Reads answered from the cache or not, and the parses the misses took (for /metrics). */
+  cacheStats(): CacheStats {
+    return { ...this.stats }
   }
 
   /** Drops what is kept of a workbook (here and in the worker), e.g. when no connection uses it any more. */
@@ -283,13 +289,20 @@ export class WorkbookFiles<Book> {
       version = undefined
     }
     const cached = this.cache.get(path)
-    if (cached && sameVersion(cached.version, version)) return cached
+    if (cached && sameVersion(cached.version, version)) {
+      this.stats.hits++
+      return cached
+    }
+    this.stats.misses++
     // Concurrent calls for a changed file share one parse.
     let load = this.loading.get(path)
     if (!load) {
+      const started = process.hrtime.bigint()
       load = this.call({ op: 'read', path })
         .then((payload) => {
           this.remember(path, payload!)
+          this.stats.parses++
+          this.stats.parseSeconds += Number(process.hrtime.bigint() - started) / 1e9
           return this.cache.get(path)!
         })
         .finally(() => this.loading.delete(path))
