@@ -31,8 +31,8 @@ interface Running {
   lines: Array<Record<string, unknown>>
 }
 
-async function start(env: Record<string, string>): Promise<Running> {
-  const process_ = spawn(TSX, ['src/main.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, PORT: '0', DATA_DIR: dataDir, ...env } })
+async function start(env: Record<string, string>, command = [TSX, 'src/main.ts']): Promise<Running> {
+  const process_ = spawn(command[0]!, command.slice(1), { cwd: PROJECT_ROOT, env: { ...process.env, PORT: '0', DATA_DIR: dataDir, ...env } })
   const lines: Array<Record<string, unknown>> = []
   const endpoint = await new Promise<string>((resolve, reject) => {
     process_.on('exit', (code) => reject(new Error(`the server exited with ${code}`)))
@@ -142,8 +142,11 @@ t.test('start-up failures from the environment: one line saying what to do, exit
   rmSync(notAFolder)
   await taken.close()
 
-  // The next start finds DATA_DIR free; on a wildcard HOST it shows addresses a client can use.
-  const running = await start({ HOST: '0.0.0.0' })
+  // The next start, run as the README's systemd unit runs it, finds DATA_DIR free; on a wildcard HOST it shows
+  // addresses a client can use.
+  const execStart = /^ExecStart=\/usr\/bin\/node (.+)$/m.exec(readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8'))
+  t.ok(execStart, 'the README has a systemd unit that runs node')
+  const running = await start({ HOST: '0.0.0.0' }, [process.execPath, ...execStart![1]!.split(' ')])
   const external = Object.values(networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address)
   const shown = [...String(running.lines.find((l) => /IErpConnectorWS ready/.test(String(l.msg)))!.msg).matchAll(/https?:\/\/([^/:]+):\d+/g)].map((m) => m[1])
   t.same(shown, external.length > 0 ? external : ['127.0.0.1'], 'the ready line shows this machine\'s addresses, not 0.0.0.0')
