@@ -8,18 +8,21 @@ import { classifyDatabaseError } from './connections/availability.js'
 import type { Database } from './connections/database.js'
 import { openConfiguredDatabase } from './connections/from-config.js'
 import { SecretBox } from './connections/secrets.js'
+import { EmbeddedClusterError } from './connections/embedded-cluster.js'
 import { SqlConnectionStore } from './connections/sql-store.js'
 import { shippedConnectors } from './connectors/registry.js'
 import { OnlineAuthenticator } from './online/authenticate.js'
 import { SigningKeys } from './online/signing-keys.js'
 import { buildServer, ENDPOINT_PATH } from './server.js'
+import { checkDataDir, listenFailure, reachableHosts, StartupError } from './startup.js'
 import { readTlsFiles, watchCertificate } from './tls.js'
 
 let config: AppConfig
 try {
   config = loadConfig(process.env)
+  await checkDataDir(config.dataDir)
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error
+  if (!(error instanceof ConfigError || error instanceof StartupError)) throw error
   console.error(error.message)
   process.exit(2)
 }
@@ -51,7 +54,8 @@ try {
 function cannotStart(error: unknown): never {
   const where = config.databaseUrl ? 'the PostgreSQL server in DATABASE_URL' : `the embedded database in ${config.dataDir}`
   console.error(`Cannot start: ${where} is not usable. ${error instanceof Error ? error.message : String(error)}`)
-  process.exit(1)
+  // EMBEDDED_DB_PORT taken is the operator's to fix, like a configuration error.
+  process.exit(error instanceof EmbeddedClusterError && error.portTaken ? 2 : 1)
 }
 const signingKeys = config.online && new SigningKeys(config.online.keySources)
 
@@ -98,18 +102,29 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   })
 }
 
-await app.listen({ port: config.port, host: config.host })
+try {
+  await app.listen({ port: config.port, host: config.host })
+} catch (error) {
+  const failure = listenFailure(error, config.host, config.port)
+  if (!failure) throw error
+  // Stops the embedded database and releases DATA_DIR first, so that the next start finds them free.
+  await app.close()
+  console.error(failure.message)
+  process.exit(2)
+}
 if (config.tls) {
   const certificates = watchCertificate(app.server as unknown as { setSecureContext(options: object): void }, config.tls, app.log)
   process.on('SIGHUP', () => certificates.reload('SIGHUP'))
 }
-const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host
 const address = app.server.address()
 const port = typeof address === 'object' && address ? address.port : config.port
+// The token is not logged: the operator has it in ACCESS_TOKENS.
+const urls = reachableHosts(config.host).map(
+  (host) => `${config.tls ? 'https' : 'http'}://${host}:${port}${config.accessTokens.length > 0 ? '/<ACCESS_TOKEN>' : ''}${ENDPOINT_PATH}`,
+)
 app.log.info(
   { database: database.backend, location: database.location },
-  // The token is not logged: the operator has it in ACCESS_TOKENS.
-  `IErpConnectorWS ready: give SuperOffice ${config.tls ? 'https' : 'http'}://${shownHost}:${port}${config.accessTokens.length > 0 ? '/<ACCESS_TOKEN>' : ''}${ENDPOINT_PATH}`,
+  `IErpConnectorWS ready: give SuperOffice ${urls[0]}${urls.length > 1 ? ` (or ${urls.slice(1).join(', ')})` : ''}`,
 )
 if (config.online && signingKeys) {
   app.log.info({ clientIds: config.online.clientIds }, 'CRM Online: Authenticate answers for these client ids')

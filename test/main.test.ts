@@ -2,9 +2,9 @@
 // stop on SIGTERM, the connection still there after a restart, and a clear refusal of bad configuration.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
-import { tmpdir } from 'node:os'
+import { networkInterfaces, tmpdir } from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { promisify } from 'node:util'
@@ -31,8 +31,8 @@ interface Running {
   lines: Array<Record<string, unknown>>
 }
 
-async function start(env: Record<string, string>): Promise<Running> {
-  const process_ = spawn(TSX, ['src/main.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, PORT: '0', DATA_DIR: dataDir, ...env } })
+async function start(env: Record<string, string>, command = [TSX, 'src/main.ts']): Promise<Running> {
+  const process_ = spawn(command[0]!, command.slice(1), { cwd: PROJECT_ROOT, env: { ...process.env, PORT: '0', DATA_DIR: dataDir, ...env } })
   const lines: Array<Record<string, unknown>> = []
   const endpoint = await new Promise<string>((resolve, reject) => {
     process_.on('exit', (code) => reject(new Error(`the server exited with ${code}`)))
@@ -111,4 +111,53 @@ t.test('bad configuration: a clear message and exit code 2', async (t) => {
   t.equal((result as { code: number }).code, 2)
   t.match((result as { stderr: string }).stderr, /PORT="http" is not valid[\s\S]*DATABASE_URL is not valid[\s\S]*ACCESS_TOKENS is not valid: token 1 is 7 characters long/)
   t.notMatch((result as { stderr: string }).stderr, /letmein/, 'the token is not repeated')
+})
+
+async function runToExit(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
+  return promisify(execFile)(TSX, ['src/main.ts'], { cwd: PROJECT_ROOT, env: { ...process.env, PORT: '0', DATA_DIR: dataDir, ...env }, timeout: 120_000 }).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+  )
+}
+
+async function occupiedPort(): Promise<{ port: number; close: () => Promise<unknown> }> {
+  // Connections (the embedded database's start-up probe) are closed at once, so that close() does not wait for them.
+  const server = net.createServer((socket) => socket.destroy())
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise((resolve) => server.close(resolve)) }
+}
+
+t.test('start-up failures from the environment: one line saying what to do, exit code 2, nothing left running or locked', async (t) => {
+  const lock = path.join(dataDir, 'pg.lock')
+  const postmaster = path.join(dataDir, 'pg', 'postmaster.pid')
+  const failsCleanly = (result: { code: number; stderr: string }, message: RegExp, what: string) => {
+    t.equal(result.code, 2, `${what}: exit code 2`)
+    t.match(result.stderr, message, `${what}: says what to do`)
+    t.equal(result.stderr.trim().split('\n').length, 1, `${what}: one line, no stack trace`)
+    t.notOk(existsSync(lock), `${what}: DATA_DIR/pg.lock is released`)
+    t.notOk(existsSync(postmaster), `${what}: the embedded database has stopped`)
+  }
+  const taken = await occupiedPort()
+  failsCleanly(await runToExit({ PORT: String(taken.port) }), new RegExp(`^Cannot start: PORT=${taken.port} on HOST=127\\.0\\.0\\.1 is in use by another program: stop that program, or set PORT to a free port\\.$`, 'm'), 'PORT in use')
+  failsCleanly(await runToExit({ HOST: 'no-such-host.invalid' }), /^Cannot start: HOST=no-such-host\.invalid does not resolve to an address: set HOST to an address of this machine/m, 'HOST unknown')
+  failsCleanly(await runToExit({ HOST: '203.0.113.7' }), /^Cannot start: HOST=203\.0\.113\.7 is not an address of this machine: set HOST to one of its addresses/m, 'HOST not of this machine')
+  failsCleanly(await runToExit({ EMBEDDED_DB_PORT: String(taken.port) }), new RegExp(`EMBEDDED_DB_PORT=${taken.port} is in use by another program: choose another port`), 'EMBEDDED_DB_PORT in use')
+  // As root, permissions do not stop writes: a DATA_DIR under a regular file cannot be created by anyone.
+  const notAFolder = path.join(dataDir, 'not-a-folder')
+  writeFileSync(notAFolder, '')
+  failsCleanly(await runToExit({ DATA_DIR: path.join(notAFolder, 'data') }), /^Cannot start: DATA_DIR=\S+ cannot be written \(ENOTDIR\): set DATA_DIR to a folder this user can create and write\.$/m, 'DATA_DIR not writable')
+  rmSync(notAFolder)
+  await taken.close()
+
+  // The next start, run as the README's systemd unit runs it, finds DATA_DIR free; on a wildcard HOST it shows
+  // addresses a client can use.
+  const execStart = /^ExecStart=\/usr\/bin\/node (.+)$/m.exec(readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8'))
+  t.ok(execStart, 'the README has a systemd unit that runs node')
+  const running = await start({ HOST: '0.0.0.0' }, [process.execPath, ...execStart![1]!.split(' ')])
+  const external = Object.values(networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address)
+  const shown = [...String(running.lines.find((l) => /IErpConnectorWS ready/.test(String(l.msg)))!.msg).matchAll(/https?:\/\/([^/:]+):\d+/g)].map((m) => m[1])
+  t.same(shown, external.length > 0 ? external : ['127.0.0.1'], 'the ready line shows this machine\'s addresses, not 0.0.0.0')
+  const port = new URL(running.endpoint).port
+  t.equal(child(await call(`http://127.0.0.1:${port}/ErpConnectorWS.svc`, 'WSTestConnection', testConnection), 'State').text, 'Ok', 'it serves')
+  t.equal(await stop(running), 0)
 })

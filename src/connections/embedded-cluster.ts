@@ -106,7 +106,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions): Pro
       } catch (error) {
         const taken = error instanceof EmbeddedClusterError && error.portTaken
         if (taken && options.port !== undefined) {
-          throw new EmbeddedClusterError(`EMBEDDED_DB_PORT=${options.port} is in use by another program: choose another port, or leave EMBEDDED_DB_PORT unset to pick a free one.`)
+          throw new EmbeddedClusterError(`EMBEDDED_DB_PORT=${options.port} is in use by another program: choose another port, or leave EMBEDDED_DB_PORT unset to pick a free one.`, true)
         }
         if (!taken || attempt >= 2) throw error
       }
