@@ -115,6 +115,9 @@ try {
 if (config.tls) {
   const certificates = watchCertificate(app.server as unknown as { setSecureContext(options: object): void }, config.tls, app.log)
   process.on('SIGHUP', () => certificates.reload('SIGHUP'))
+} else {
+  // SIGHUP's default is to end the process at once, without stopping the embedded database: nothing to reload here.
+  process.on('SIGHUP', () => app!.log.info('SIGHUP: nothing to reload (no TLS_CERT_FILE)'))
 }
 const address = app.server.address()
 const port = typeof address === 'object' && address ? address.port : config.port

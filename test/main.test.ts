@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { PROJECT_ROOT } from '../src/server.js'
 import { body } from './helpers/erp.js'
+import { commandOf, processTree } from './helpers/process.js'
 import { action, call, child, post, TNS } from './helpers/soap.js'
 
 const TSX = path.join(PROJECT_ROOT, 'node_modules/.bin/tsx')
@@ -80,6 +81,13 @@ t.test('first start: save an Excel connection, read it with the README psql comm
   const { stdout } = await promisify(execFile)('npm', ['run', 'psql', '--', '-c', command![1]!], { cwd: PROJECT_ROOT, env: { ...process.env, DATA_DIR: dataDir }, timeout: 30_000 })
   t.match(stdout, guid)
   t.match(stdout, /Excel .*\| Ok /)
+
+  // SIGHUP (a closed terminal, or a reload habit) must not end the server without stopping it properly.
+  const server = processTree(running.process.pid!).find((pid) => /tsx\/dist\/preflight/.test(commandOf(pid)))
+  t.ok(server, 'the node process of the server')
+  process.kill(server!, 'SIGHUP')
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.equal(child(await call(running.endpoint, 'WSTestConnection', testConnection), 'State').text, 'Ok', 'SIGHUP without TLS: still serving')
 
   t.equal(await stop(running), 0, 'SIGTERM: exits 0 after finishing')
 })
