@@ -3,7 +3,6 @@
 import { execFile, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -12,7 +11,7 @@ import t from 'tap'
 import { runningClusterUrl } from '../src/connections/embedded-cluster.js'
 import { PROJECT_ROOT } from '../src/server.js'
 import { body } from './helpers/erp.js'
-import { commandOf, isAlive, processTree, startServer, stopServer, type RunningServer } from './helpers/process.js'
+import { commandOf, freePort, isAlive, processTree, type RunningServer, startServer, stopServer } from './helpers/process.js'
 import { call, child } from './helpers/soap.js'
 
 // Five server starts, one after the other, on a machine that may be busy.
@@ -44,14 +43,6 @@ async function clusterQuery<T extends pg.QueryResultRow>(text: string): Promise<
   } finally {
     await client.end()
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!

@@ -11,20 +11,12 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { PROJECT_ROOT } from '../src/server.js'
 import { body } from './helpers/erp.js'
-import { commandOf, processTree } from './helpers/process.js'
+import { commandOf, freePort, processTree } from './helpers/process.js'
 import { action, call, child, post, TNS } from './helpers/soap.js'
 
 const TSX = path.join(PROJECT_ROOT, 'node_modules/.bin/tsx')
 const dataDir = mkdtempSync(path.join(tmpdir(), 'erp-main-'))
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
-
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 interface Running {
   process: ChildProcess

@@ -3,12 +3,12 @@
 import { spawn } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import pg from 'pg'
 import t from 'tap'
+import { freePort } from '../helpers/process.js'
 import { PROJECT_ROOT } from '../../src/server.js'
 import { ADMIN_URL } from '../helpers/database.js'
 import { body, outcome } from '../helpers/erp.js'
@@ -23,14 +23,6 @@ async function admin(statement: string, database?: string): Promise<pg.QueryResu
   } finally {
     await client.end()
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 t.test('starts with the database down, answers CONNECTION_STORE_UNAVAILABLE, and serves once it is back', async (t) => {

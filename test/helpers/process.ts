@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { PROJECT_ROOT } from '../../src/server.js'
@@ -105,4 +106,13 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false
   }
+}
+
+/** A TCP port on 127.0.0.1 free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }
