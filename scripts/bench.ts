@@ -137,6 +137,16 @@ function post(agent: http.Agent, url: string, operation: string, body: string): 
   })
 }
 
+/** This server with the Excel connector on the workbooks in `dir`, listening on loopback, and a keep-alive agent. */
+async function serveWorkbooks(dir: string) {
+  const database = process.env.DATABASE_URL ? await openDatabase({ databaseUrl: process.env.DATABASE_URL }) : await openEmbeddedDatabase({ dataDir: dir })
+  await migrateToLatest(database.db)
+  const app = await buildServer({ connectors: [createExcelConnector({ workbooksDir: dir })], store: new SqlConnectionStore(database) })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/ErpConnectorWS.svc`
+  return { app, url, database, agent: new http.Agent({ keepAlive: true, maxSockets: 8 }) }
+}
+
 /** 2. The Excel connector with a 10,000-customer workbook. */
 async function excelBench() {
   const dir = await fs.mkdtemp(path.join(tmpdir(), 'erp-bench-'))
@@ -150,12 +160,7 @@ async function excelBench() {
   await files.create(ctx, 'bench', path.join(dir, 'Small.xlsx'), templateWorkbook())
   await files.close()
 
-  const database = process.env.DATABASE_URL ? await openDatabase({ databaseUrl: process.env.DATABASE_URL }) : await openEmbeddedDatabase({ dataDir: dir })
-  await migrateToLatest(database.db)
-  const app = await buildServer({ connectors: [createExcelConnector({ workbooksDir: dir })], store: new SqlConnectionStore(database) })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/ErpConnectorWS.svc`
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
+  const { app, url, agent } = await serveWorkbooks(dir)
   const big = '11111111-1111-1111-1111-111111111111'
   const small = '22222222-2222-2222-2222-222222222222'
   const save = (guid: string, file: string) =>
@@ -240,12 +245,7 @@ async function excelWriteBench(count: number) {
   await files.create(ctx, 'bench', file, template)
   await files.close()
 
-  const database = process.env.DATABASE_URL ? await openDatabase({ databaseUrl: process.env.DATABASE_URL }) : await openEmbeddedDatabase({ dataDir: dir })
-  await migrateToLatest(database.db)
-  const app = await buildServer({ connectors: [createExcelConnector({ workbooksDir: dir })], store: new SqlConnectionStore(database) })
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/ErpConnectorWS.svc`
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 })
+  const { app, url, agent, database } = await serveWorkbooks(dir)
   const guid = '33333333-3333-3333-3333-333333333333'
   // Memory per cached workbook, on the server's side: its heap before and after the connection (which reads the
   // workbook) is saved.
