@@ -7,7 +7,7 @@ import soap from 'soap'
 import t from 'tap'
 import { ENDPOINT_PATH } from '../src/server.js'
 import { startTestServer } from './helpers/server.js'
-import { action, child, fixture, payload, post } from './helpers/soap.js'
+import { action, child, fixture, get, payload, post } from './helpers/soap.js'
 
 const TOKEN = randomBytes(32).toString('hex')
 /** A second token, for rotation; mixed case, which the (case-insensitive) router must keep as it is. */
@@ -24,18 +24,6 @@ t.teardown(async () => {
 const from = (address: string) => new http.Agent({ localAddress: address } as http.AgentOptions)
 const getConfigData = (url: string, agent?: http.Agent) => post(url, fixture('WSGetConfigData'), { soapaction: action('WSGetConfigData') }, agent)
 
-function get(url: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (response) => {
-        let text = ''
-        response.setEncoding('utf8')
-        response.on('data', (chunk: string) => (text += chunk))
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }))
-      })
-      .on('error', reject)
-  })
-}
 
 t.test('/healthz says ok, and nothing about where the data lives', async (t) => {
   for (const server of [open, guarded]) {

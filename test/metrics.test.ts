@@ -3,7 +3,6 @@
 // when METRICS=token. Several servers in one process count apart.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync, utimesSync } from 'node:fs'
-import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
@@ -11,7 +10,7 @@ import { createExcelConnector } from '../src/connectors/excel/connector.js'
 import { createTestDatabase } from './helpers/database.js'
 import { body } from './helpers/erp.js'
 import { startTestServer } from './helpers/server.js'
-import { action, call, child, envelope, post } from './helpers/soap.js'
+import { action, call, child, envelope, get, post } from './helpers/soap.js'
 
 const TOKEN = randomBytes(32).toString('hex')
 const testDatabase = await createTestDatabase()
@@ -28,18 +27,6 @@ t.teardown(async () => {
   rmSync(workbooks, { recursive: true, force: true })
 })
 
-function get(url: string): Promise<{ status: number; type: string; text: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (response) => {
-        let text = ''
-        response.setEncoding('utf8')
-        response.on('data', (chunk: string) => (text += chunk))
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, type: String(response.headers['content-type']), text }))
-      })
-      .on('error', reject)
-  })
-}
 
 /** The value of one sample, e.g. sample(text, 'erp_soap_calls_total', { operation: 'WSTestConnection', ... }); 0 when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {

@@ -61,6 +61,20 @@ export function post(endpoint: string, body: string | Buffer, headers: Record<st
 }
 
 /** Calls an operation with a body element (the wrapper) and returns the response wrapper element. */
+/** A GET over plain HTTP: status, content type and body. */
+export function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (response) => {
+        let text = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => (text += chunk))
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, type: String(response.headers['content-type']), text }))
+      })
+      .on('error', reject)
+  })
+}
+
 export async function call(endpoint: string, operation: string, wrapper: string): Promise<XmlElement> {
   const answer = await post(endpoint, envelope(wrapper), { soapaction: action(operation) })
   if (answer.status !== 200) throw new Error(`${operation} answered HTTP ${answer.status}: ${answer.text}`)

@@ -3,7 +3,6 @@
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
-import http from 'node:http'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import soap from 'soap'
@@ -11,6 +10,7 @@ import t from 'tap'
 import { PROJECT_ROOT } from '../../src/server.js'
 import { extractSchemas, validate } from '../helpers/schema.js'
 import { startTestServer } from '../helpers/server.js'
+import { get } from '../helpers/soap.js'
 
 const server = await startTestServer()
 const proxied = await startTestServer({ trustProxy: true })
@@ -19,18 +19,6 @@ t.teardown(async () => {
   await proxied.close()
 })
 
-function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string; text: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, { headers }, (response) => {
-        let text = ''
-        response.setEncoding('utf8')
-        response.on('data', (chunk: string) => (text += chunk))
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, type: String(response.headers['content-type']), text }))
-      })
-      .on('error', reject)
-  })
-}
 
 const address = (text: string) => /<soap:address location="([^"]*)"/.exec(text)?.[1]
 
