@@ -5,7 +5,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import XLSX from 'sheetjs-style'
+import type { Test } from 'tap'
 import { createExcelConnector, type ExcelConnectorOptions } from '../../src/connectors/excel/connector.js'
+import { interpretWorkbook, type ErpWorkbook } from '../../src/connectors/excel/workbook.js'
+import { WorkbookFiles, type WorkbookCacheLimits } from '../../src/connectors/excel/workbook-files.js'
 import { startTestServer, type TestServer } from './server.js'
 import type { TestDatabase } from './database.js'
 
@@ -32,4 +35,18 @@ export async function startExcelServer(
       if (!options.workbooks) rmSync(workbooks, { recursive: true, force: true })
     },
   }
+}
+
+/** A call context whose lock is no lock: for tests of the files themselves, one writer at a time. */
+export const unlockedContext = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
+
+/** The connector's workbook files on a fresh folder, with `name` the workbook's path in it; both go when `t` ends. */
+export function workbookFilesIn(t: Test, name: string, limits: Partial<WorkbookCacheLimits> = {}): { dir: string; file: string; files: WorkbookFiles<ErpWorkbook> } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'erp-files-'))
+  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw), limits)
+  t.teardown(async () => {
+    await files.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  return { dir, file: path.join(dir, name), files }
 }

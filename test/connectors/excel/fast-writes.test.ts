@@ -1,28 +1,21 @@
 // A write rewrites only the changed sheet's part: every other part of the package (even one sheetjs does not know)
 // stays byte for byte, and what the changed cells hold, and how they look, is what a full rewrite would give.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { readFileSync, writeFileSync } from 'node:fs'
 import XLSX from 'sheetjs-style'
 import t from 'tap'
 import { templateWorkbook } from '../../../src/connectors/excel/template.js'
 import { interpretWorkbook, type ErpWorkbook } from '../../../src/connectors/excel/workbook.js'
 import { WorkbookFiles } from '../../../src/connectors/excel/workbook-files.js'
 import { openZip } from '../../../src/connectors/excel/zip.js'
+import { unlockedContext, workbookFilesIn } from '../../helpers/excel.js'
 
-const ctx = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
+const ctx = unlockedContext
 
 type Parts = Record<string, { dir: boolean; asNodeBuffer(): Buffer }>
 const partsOf = (file: string) => (openZip(readFileSync(file)) as unknown as { files: Parts }).files
 
 t.test('a write changes only the changed sheet, keeps other parts as they are, and reads back typed and styled', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'erp-fastwrite-'))
-  const file = path.join(dir, 'Fast.xlsx')
-  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
-  t.teardown(async () => {
-    await files.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const { file, files } = workbookFilesIn(t, 'Fast.xlsx')
   await files.create(ctx, 'fast', file, templateWorkbook())
   // A part sheetjs does not know, as another tool may add: a full rewrite by sheetjs would drop it.
   const zip = openZip(readFileSync(file))
@@ -84,13 +77,7 @@ t.test('a write changes only the changed sheet, keeps other parts as they are, a
 })
 
 t.test('changes that queue behind a rewrite share the next one, each all-or-nothing and seeing the earlier ones', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'erp-grouped-'))
-  const file = path.join(dir, 'Grouped.xlsx')
-  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
-  t.teardown(async () => {
-    await files.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const { file, files } = workbookFilesIn(t, 'Grouped.xlsx')
   const template = templateWorkbook()
   const customers = template.sheets.find((s) => s.name === 'Customer')!
   const header = customers.rows[0]!.map(String)

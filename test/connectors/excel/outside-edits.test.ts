@@ -1,19 +1,18 @@
 // A person's save is never lost: whether it lands while the connector parses the previous change, or while the
 // connector writes, the file that ends up on disk holds it. Saves are made as Excel makes them (a new file renamed
 // into place) at many offsets into the connector's work, measured from the parse time of the same workbook.
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import XLSX from 'sheetjs-style'
 import t, { type Test } from 'tap'
 import type { RawWorkbook } from '../../../src/connectors/excel/cells.js'
 import { templateWorkbook } from '../../../src/connectors/excel/template.js'
-import { interpretWorkbook, type ErpWorkbook } from '../../../src/connectors/excel/workbook.js'
+import type { ErpWorkbook } from '../../../src/connectors/excel/workbook.js'
 import { WorkbookFiles } from '../../../src/connectors/excel/workbook-files.js'
+import { unlockedContext, workbookFilesIn } from '../../helpers/excel.js'
 
 const ROWS = 1500
 const TRIALS = 8
-const ctx = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
+const ctx = unlockedContext
 
 function largeTemplate(): RawWorkbook {
   const raw = templateWorkbook()
@@ -45,13 +44,7 @@ function cellsOnDisk(file: string): { lastName: string; firstCity: string } {
 }
 
 async function setup(t: Test) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'erp-outside-'))
-  const file = path.join(dir, 'Outside.xlsx')
-  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
-  t.teardown(async () => {
-    await files.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const { file, files } = workbookFilesIn(t, 'Outside.xlsx')
   await files.create(ctx, 'outside', file, largeTemplate())
   // The parse time of this workbook, from a file the connector has not seen.
   preparePersonSave(file, 'warm-up')()

@@ -1,16 +1,15 @@
 // A workbook round-trips: reading and writing it any number of times leaves every part other than the changed cells
 // as it was. Each cycle writes one cell through the connector's files, then saves the same bytes again as a person
 // would (a new file, so the next write must read it again).
-import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { copyFileSync, readFileSync, renameSync } from 'node:fs'
 import t from 'tap'
 import { templateWorkbook } from '../../../src/connectors/excel/template.js'
 import { interpretWorkbook, type ErpWorkbook } from '../../../src/connectors/excel/workbook.js'
 import { WorkbookFiles } from '../../../src/connectors/excel/workbook-files.js'
 import { openZip } from '../../../src/connectors/excel/zip.js'
+import { unlockedContext, workbookFilesIn } from '../../helpers/excel.js'
 
-const ctx = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
+const ctx = unlockedContext
 
 function partSizes(file: string): Map<string, number> {
   const zip = openZip(readFileSync(file)) as unknown as { files: Record<string, { dir: boolean; asNodeBuffer(): Buffer }> }
@@ -27,13 +26,7 @@ function outsideResave(file: string): void {
 }
 
 t.test('a hundred write and re-read cycles leave every part within a few bytes of its size', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'erp-roundtrip-'))
-  const file = path.join(dir, 'Cycles.xlsx')
-  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
-  t.teardown(async () => {
-    await files.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const { file, files } = workbookFilesIn(t, 'Cycles.xlsx')
   await files.create(ctx, 'cycles', file, templateWorkbook())
   const write = (n: number) =>
     files.update(ctx, 'cycles', file, (book) => {
@@ -60,14 +53,8 @@ t.test('a hundred write and re-read cycles leave every part within a few bytes o
 })
 
 t.test('text that looks like Excel\'s _xHHHH_ escape is kept as it is, by a write and by a whole-workbook write', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'erp-escape-'))
-  const file = path.join(dir, 'Escape.xlsx')
+  const { file, files } = workbookFilesIn(t, 'Escape.xlsx')
   const literal = '_x0041_ lit _x005F_ _x00e9_'
-  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
-  t.teardown(async () => {
-    await files.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
   // The whole-workbook writer (create), then the changed-sheet writer (update of an existing row).
   const template = templateWorkbook()
   const customers = template.sheets.find((s) => s.name === 'Customer')!

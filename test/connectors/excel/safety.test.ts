@@ -10,7 +10,7 @@ import t, { type Test } from 'tap'
 import { WorkbookFiles } from '../../../src/connectors/excel/workbook-files.js'
 import { interpretWorkbook, type ErpWorkbook } from '../../../src/connectors/excel/workbook.js'
 import { actors, body, outcome } from '../../helpers/erp.js'
-import { startExcelServer } from '../../helpers/excel.js'
+import { startExcelServer, unlockedContext } from '../../helpers/excel.js'
 import { call, child } from '../../helpers/soap.js'
 
 const server = await startExcelServer({ excel: { maxWorkbooks: 6 } })
@@ -20,7 +20,7 @@ const serverPaths = [server.workbooks, realpathSync(server.workbooks), tmpdir()]
 // Edits written the way the connector writes (the worker, an atomic replace), as a person's edit would leave them.
 const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
 t.teardown(() => files.close())
-const ctx = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
+const ctx = unlockedContext
 
 type Outcome = { state: string; code: string; explanation: string; tech: string }
 async function attempt(operation: 'WSTestConfigData' | 'WSSaveConnection', config: Array<[string, string]>, guid = randomUUID()): Promise<Outcome> {

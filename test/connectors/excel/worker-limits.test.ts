@@ -10,8 +10,9 @@ import { templateWorkbook } from '../../../src/connectors/excel/template.js'
 import { interpretWorkbook, type ErpWorkbook } from '../../../src/connectors/excel/workbook.js'
 import { WorkbookFileError, WorkbookFiles } from '../../../src/connectors/excel/workbook-files.js'
 import { openZip } from '../../../src/connectors/excel/zip.js'
+import { unlockedContext } from '../../helpers/excel.js'
 
-const ctx = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
+const ctx = unlockedContext
 
 function folder(t: Test): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'erp-limits-'))
