@@ -10,7 +10,7 @@ import { openConfiguredDatabase } from '../src/connections/from-config.js'
 import { SecretBox } from '../src/connections/secrets.js'
 import { SqlConnectionStore } from '../src/connections/sql-store.js'
 import { passwordFields } from '../src/connector/host.js'
-import { SHIPPED_CONNECTOR_NAMES, shippedConnectors } from '../src/connectors/registry.js'
+import { loadConnectors, SHIPPED_CONNECTOR_NAMES, shippedName } from '../src/connectors/registry.js'
 
 try {
   const config = loadConfig(process.env)
@@ -23,8 +23,10 @@ try {
     const store = new SqlConnectionStore(database, { secrets })
     const ctx = { log: console, exclusive: store.exclusive.bind(store) }
     const fieldsByConnector = new Map<string, ReadonlySet<string>>()
-    // Every shipped connector, served or not: connections saved while one was served keep their sealed values.
-    for (const connector of shippedConnectors({ dataDir: config.dataDir, connectors: SHIPPED_CONNECTOR_NAMES })) {
+    // Every shipped connector, served or not (connections saved while one was served keep their sealed values), and
+    // the connector modules CONNECTORS names.
+    const modules = config.connectors.filter((entry) => shippedName(entry) === undefined)
+    for (const connector of await loadConnectors({ dataDir: config.dataDir, connectors: [...SHIPPED_CONNECTOR_NAMES, ...modules] })) {
       fieldsByConnector.set(connector.name.toLowerCase(), await passwordFields(connector, ctx))
     }
     const counts = await store.resealSecrets(secrets, (name) => fieldsByConnector.get(name.toLowerCase()))

@@ -9,7 +9,7 @@ import { loadTlsConfig, type TlsConfig } from './tls.js'
 import { METRICS_ACCESS, type MetricsAccess } from './metrics.js'
 import { DEFAULT_TIMEOUTS, type Timeouts } from './server.js'
 import { DEFAULT_MAX_WORKBOOKS } from './connectors/excel/connector.js'
-import { DEFAULT_CONNECTORS, SHIPPED_CONNECTOR_NAMES, type ShippedConnectorName } from './connectors/registry.js'
+import { DEFAULT_CONNECTORS, SHIPPED_CONNECTOR_NAMES, shippedName } from './connectors/registry.js'
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_NAME_LENGTH, DEFAULT_MAX_NAMESPACE_DECLARATIONS } from './soap/plugin.js'
 
 export interface AppConfig {
@@ -36,8 +36,11 @@ export interface AppConfig {
   timeouts: Timeouts
   /** Empty: the endpoint is open to anyone who reaches the port. */
   accessTokens: string[]
-  /** The connectors served, in order: the first answers a URL without ?ConnectorName=. */
-  connectors: ShippedConnectorName[]
+  /**
+   * The connectors served, in order: the first answers a URL without ?ConnectorName=. A shipped connector's name
+   * (lower case), or a connector module's specifier as written (a path or a package name).
+   */
+  connectors: string[]
   /** The most workbooks the Excel connector creates. */
   maxWorkbooks: number
   /** Longest wait for a workbook (or record) another call or process is changing. */
@@ -89,11 +92,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const connectorsRaw = (env.CONNECTORS ?? '').trim()
   let connectors = [...DEFAULT_CONNECTORS]
   if (connectorsRaw !== '') {
-    const names = connectorsRaw.split(',').map((n) => n.trim().toLowerCase())
-    const known = (n: string): n is ShippedConnectorName => (SHIPPED_CONNECTOR_NAMES as string[]).includes(n)
-    if (!names.every(known) || new Set(names).size !== names.length) {
-      problems.push(`CONNECTORS="${env.CONNECTORS}" is not valid: list connectors separated by commas, each once, from ${SHIPPED_CONNECTOR_NAMES.join(', ')} (such as excel,memory)`)
-    } else connectors = names
+    const entries = connectorsRaw.split(',').map((entry) => entry.trim()).map((entry) => shippedName(entry) ?? entry)
+    if (entries.includes('') || new Set(entries).size !== entries.length) {
+      problems.push(
+        `CONNECTORS="${env.CONNECTORS}" is not valid: list connectors separated by commas, each once: ${SHIPPED_CONNECTOR_NAMES.join(', ')}, or connector modules by path or installed package name, such as excel,./my-connector.js`,
+      )
+    } else connectors = entries
   }
 
   const host = env.HOST?.trim() || '127.0.0.1'

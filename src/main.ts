@@ -10,7 +10,8 @@ import { openConfiguredDatabase } from './connections/from-config.js'
 import { SecretBox } from './connections/secrets.js'
 import { EmbeddedClusterError } from './connections/embedded-cluster.js'
 import { SqlConnectionStore } from './connections/sql-store.js'
-import { shippedConnectors } from './connectors/registry.js'
+import { loadConnectors } from './connectors/registry.js'
+import type { ErpConnector } from './connector/connector.js'
 import { OnlineAuthenticator } from './online/authenticate.js'
 import { SigningKeys } from './online/signing-keys.js'
 import { buildServer, ENDPOINT_PATH } from './server.js'
@@ -18,9 +19,12 @@ import { checkDataDir, listenFailure, reachableHosts, StartupError } from './sta
 import { readTlsFiles, watchCertificate } from './tls.js'
 
 let config: AppConfig
+// Built before the database starts, so that a connector module that does not load stops the start at once.
+let connectors: ErpConnector[]
 try {
   config = loadConfig(process.env)
   await checkDataDir(config.dataDir)
+  connectors = await loadConnectors({ dataDir: config.dataDir, connectors: config.connectors, maxWorkbooks: config.maxWorkbooks, env: process.env })
 } catch (error) {
   if (!(error instanceof ConfigError || error instanceof StartupError)) throw error
   console.error(error.message)
@@ -60,7 +64,7 @@ function cannotStart(error: unknown): never {
 const signingKeys = config.online && new SigningKeys(config.online.keySources)
 
 app = await buildServer({
-  connectors: shippedConnectors({ dataDir: config.dataDir, connectors: config.connectors, maxWorkbooks: config.maxWorkbooks }),
+  connectors,
   store,
   bodyLimit: config.bodyLimit,
   maxDepth: config.maxDepth,

@@ -41,6 +41,11 @@ t.test('timeouts and access tokens', async (t) => {
 t.test('CONNECTORS and MAX_WORKBOOKS', async (t) => {
   t.same(loadConfig({ CONNECTORS: 'excel,memory' }).connectors, ['excel', 'memory'])
   t.same(loadConfig({ CONNECTORS: ' Memory , EXCEL ' }).connectors, ['memory', 'excel'], 'in the order given, any letter case')
+  t.same(
+    loadConfig({ CONNECTORS: './Acme/Connector.js,memory,@acme/erp-connector,constructor' }).connectors,
+    ['./Acme/Connector.js', 'memory', '@acme/erp-connector', 'constructor'],
+    'other entries are connector modules, kept as written (loading them is checked at start)',
+  )
   t.equal(loadConfig({ MAX_WORKBOOKS: '25' }).maxWorkbooks, 25)
 })
 
@@ -97,10 +102,9 @@ t.test('every bad value is named, with what to write instead', async (t) => {
     [{ CONNECTION_SECRET_KEY: `${'01'.repeat(32)},${Buffer.alloc(32, 1).toString('base64')}` }, /CONNECTION_SECRET_KEY is not valid: it lists the same key twice/],
     [{ CONNECTION_SECRET_KEY: 'a'.repeat(64), CONNECTION_SECRET_KEY_OLD: 'b'.repeat(64) }, /CONNECTION_SECRET_KEY_OLD is no longer read: list the old key after the new one/],
     [{ DATABASE_URL: 'postgres://h/db', EMBEDDED_DB_PORT: '5433' }, /EMBEDDED_DB_PORT applies only to the embedded database/],
-    [{ CONNECTORS: 'excel,sap' }, /CONNECTORS="excel,sap" is not valid: list connectors separated by commas, each once, from excel, memory/],
-    [{ CONNECTORS: 'excel,excel' }, /CONNECTORS="excel,excel" is not valid/],
+    [{ CONNECTORS: 'excel,Excel' }, /CONNECTORS="excel,Excel" is not valid: list connectors separated by commas, each once: excel, memory, or connector modules by path or installed package name/],
     [{ CONNECTORS: 'excel,' }, /CONNECTORS="excel," is not valid/],
-    [{ CONNECTORS: 'constructor' }, /CONNECTORS="constructor" is not valid/],
+    [{ CONNECTORS: './acme.js, ./acme.js' }, /CONNECTORS=".\/acme.js, .\/acme.js" is not valid/],
     [{ MAX_WORKBOOKS: '0' }, /MAX_WORKBOOKS="0" is not valid: use a number of workbooks from 1 to 1000000/],
     [{ MAX_WORKBOOKS: 'many' }, /MAX_WORKBOOKS="many"/],
   ]

@@ -1,28 +1,157 @@
 /**
- * The connectors this server ships, in the order they answer: the first one serves a URL without
- * `?ConnectorName=`. Add a connector here to serve it.
+ * The connectors a server serves, in the order CONNECTORS lists them (the first one answers a URL without
+ * `?ConnectorName=`): the ones this server ships, by name, and connector modules, by path or package name, whose
+ * default export builds the connector (see {@link ConnectorFactory}).
  */
+import { stat } from 'node:fs/promises'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { ErpConnectorWS } from '../../generated/service.js'
 import type { ErpConnector } from '../connector/connector.js'
+import { StartupError } from '../startup.js'
 import { createExcelConnector, workbooksDirOf } from './excel/connector.js'
 import { createMemoryConnector } from './memory.js'
 
-/** Connectors by the name CONNECTORS lists them with; the Memory demo is served only when asked for. */
-const SHIPPED = {
-  excel: (settings: ConnectorSettings) => createExcelConnector({ workbooksDir: workbooksDirOf(settings.dataDir), maxWorkbooks: settings.maxWorkbooks }),
-  memory: () => createMemoryConnector(),
-} as const
+/** What a connector module's default export receives. */
+export interface ConnectorOptions {
+  /** DATA_DIR, absolute: a connector that keeps files makes a folder of its own in it. */
+  dataDir: string
+  /** The server's environment, for the connector's own settings (name them after the connector, such as ACME_URL). */
+  env: Readonly<Record<string, string | undefined>>
+}
 
-export type ShippedConnectorName = keyof typeof SHIPPED
-export const SHIPPED_CONNECTOR_NAMES = Object.keys(SHIPPED) as ShippedConnectorName[]
-export const DEFAULT_CONNECTORS: readonly ShippedConnectorName[] = ['excel']
+/**
+ * The default export of a connector module named in CONNECTORS.
+ *
+ * @example
+ * // my-connector.js, started with CONNECTORS=./my-connector.js
+ * export default function createConnector({ dataDir, env }) {
+ *   return { name: 'Acme', async getConfigData() { ... }, ... }
+ * }
+ */
+export type ConnectorFactory = (options: ConnectorOptions) => ErpConnector | Promise<ErpConnector>
+
+/** Connectors by the name CONNECTORS lists them with; the Memory demo is served only when asked for. */
+const SHIPPED = new Map<string, (settings: ConnectorSettings) => ErpConnector>([
+  ['excel', (settings) => createExcelConnector({ workbooksDir: workbooksDirOf(settings.dataDir), maxWorkbooks: settings.maxWorkbooks })],
+  ['memory', () => createMemoryConnector()],
+])
+
+export const SHIPPED_CONNECTOR_NAMES = [...SHIPPED.keys()]
+export const DEFAULT_CONNECTORS: readonly string[] = ['excel']
+
+/** A shipped connector's name (any letter case), or undefined for a module specifier. */
+export function shippedName(entry: string): string | undefined {
+  const name = entry.toLowerCase()
+  return SHIPPED.has(name) ? name : undefined
+}
 
 export interface ConnectorSettings {
   dataDir: string
-  /** Which connectors to serve, in order; default {@link DEFAULT_CONNECTORS}. */
-  connectors?: readonly ShippedConnectorName[]
+  /** What to serve, in order: shipped names and module specifiers; default {@link DEFAULT_CONNECTORS}. */
+  connectors?: readonly string[]
   maxWorkbooks?: number
+  /** Given to connector modules; default process.env. */
+  env?: Readonly<Record<string, string | undefined>>
 }
 
+/** The shipped connectors named in `settings.connectors` (module specifiers need {@link loadConnectors}). */
 export function shippedConnectors(settings: ConnectorSettings): ErpConnector[] {
-  return (settings.connectors ?? DEFAULT_CONNECTORS).map((name) => SHIPPED[name](settings))
+  return (settings.connectors ?? DEFAULT_CONNECTORS).map((entry) => {
+    const name = shippedName(entry)
+    if (name === undefined) throw new TypeError(`shippedConnectors: ${entry} is not a shipped connector; use loadConnectors`)
+    return SHIPPED.get(name)!(settings)
+  })
+}
+
+/**
+ * Builds every connector CONNECTORS lists, loading connector modules: a path (absolute, or relative to the working
+ * directory, starting with ./ or ../) or the name of a package installed with this one.
+ * @throws StartupError, one line saying what to do, when a module cannot be loaded, has no default export that
+ * builds a connector, builds something that is not a connector, or two connectors share a name.
+ */
+export async function loadConnectors(settings: ConnectorSettings): Promise<ErpConnector[]> {
+  const entries = settings.connectors ?? DEFAULT_CONNECTORS
+  const options: ConnectorOptions = { dataDir: path.resolve(settings.dataDir), env: settings.env ?? process.env }
+  const connectors: ErpConnector[] = []
+  for (const entry of entries) {
+    const name = shippedName(entry)
+    connectors.push(name !== undefined ? SHIPPED.get(name)!(settings) : await fromModule(entry, options))
+  }
+  const byName = new Map<string, string>()
+  entries.forEach((entry, i) => {
+    const name = connectors[i]!.name.toLowerCase()
+    const other = byName.get(name)
+    if (other !== undefined) {
+      throw new StartupError(
+        `Cannot start: CONNECTORS lists two connectors named ${connectors[i]!.name} (${other} and ${entry}); ?ConnectorName= could not tell them apart: serve one of them, or give each its own name.`,
+      )
+    }
+    byName.set(name, entry)
+  })
+  return connectors
+}
+
+/** The methods a connector implements, one per operation of the contract (WSGetConfigData: getConfigData). */
+const CONNECTOR_METHODS = Object.keys(ErpConnectorWS.operations)
+  .filter((operation) => operation.startsWith('WS'))
+  .map((operation) => operation[2]!.toLowerCase() + operation.slice(3))
+
+async function fromModule(specifier: string, options: ConnectorOptions): Promise<ErpConnector> {
+  const cannot = (what: string) => new StartupError(`Cannot start: CONNECTORS names "${specifier}", ${oneLine(what)}`)
+  const isPath = path.isAbsolute(specifier) || /^\.\.?([\\/]|$)/.test(specifier)
+  let url = specifier
+  if (isPath) {
+    const file = path.resolve(specifier)
+    const found = await stat(file).catch(() => undefined)
+    if (!found) throw cannot(`and there is no file ${file}: give the path of a connector module, absolute or relative to the working directory ${process.cwd()}.`)
+    if (found.isDirectory()) throw cannot(`which is a folder: give the path of the module file in it (such as ${specifier.replace(/[\\/]$/, '')}/index.js).`)
+    url = pathToFileURL(file).href
+  }
+  let module: { default?: unknown }
+  try {
+    module = (await import(url)) as { default?: unknown }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (!isPath && code === 'ERR_MODULE_NOT_FOUND' && new RegExp(`'${escapeRegExp(specifier)}'`).test(String((error as Error).message))) {
+      const hint = /\.[cm]?[jt]s$/.test(specifier) ? ` To load a file, start its path with ./ (./${specifier}).` : ''
+      throw cannot(`which is neither a connector this server ships (${SHIPPED_CONNECTOR_NAMES.join(', ')}) nor an installed package: install it next to erp-connector-ws (npm install), or give the path of a connector module.${hint}`)
+    }
+    throw cannot(`whose module failed to load: ${describe(error)}. Fix the module, or remove it from CONNECTORS.`)
+  }
+  if (typeof module.default !== 'function') {
+    throw cannot('which has no default export that builds a connector: export default function createConnector({ dataDir, env }) { return connector } (see README, "Writing a connector").')
+  }
+  let connector: unknown
+  try {
+    connector = await (module.default as ConnectorFactory)(options)
+  } catch (error) {
+    throw cannot(`whose default export failed to build the connector: ${describe(error)}.`)
+  }
+  const problem = notAConnector(connector)
+  if (problem) throw cannot(`whose default export built something that is not a connector: ${problem} (see README, "Writing a connector").`)
+  return connector as ErpConnector
+}
+
+/** What keeps `value` from being a connector, or undefined when it is one. */
+function notAConnector(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return `it returned ${value === null ? 'null' : typeof value}, not an object`
+  const candidate = value as Record<string, unknown>
+  if (typeof candidate.name !== 'string' || candidate.name.trim() === '') return 'it has no name (a non-empty string, what ?ConnectorName= picks it by)'
+  const missing = CONNECTOR_METHODS.filter((method) => typeof candidate[method] !== 'function')
+  if (missing.length > 0) return `${candidate.name} has no method ${missing.join(', ')}`
+  return undefined
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}
+
+/** Start-up failures are one line: a module's error message may span several. */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ')
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
