@@ -1,0 +1,104 @@
+// CONNECTORS naming connector modules: loaded by path (relative to the working directory) or package name, built by
+// their default export; and every way a module can fail stopping `npm start` with one line and exit code 2, before
+// the database starts.
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { loadConnectors } from '../../src/connectors/registry.js'
+import { StartupError } from '../../src/startup.js'
+import { PROJECT_ROOT } from '../../src/server.js'
+import { TSX } from '../helpers/process.js'
+
+const dir = mkdtempSync(path.join(tmpdir(), 'erp-connector-modules-'))
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+const dataDir = path.join(dir, 'data')
+
+const METHODS = [
+  'getConfigData', 'testConfigData', 'saveConnection', 'testConnection', 'deleteConnection', 'getSupportedActorTypes',
+  'getSupportedActorTypeFields', 'getActors', 'getSearchableFields', 'searchActorsAdvanced', 'searchActors',
+  'searchActorByParent', 'createActor', 'saveActors', 'getList', 'getListItems', 'getActorsByTimestamp',
+]
+/** A module whose default export builds a connector named `name` that answers getConfigData with what it was given. */
+const connectorModule = (name: string, leaveOut: string[] = []) => `
+export default async function createConnector(options) {
+  const connector = { name: ${JSON.stringify(name)} }
+  for (const method of ${JSON.stringify(METHODS.filter((m) => !leaveOut.includes(m)))}) connector[method] = async () => ({})
+  connector.getConfigData = async () => ({ UserExplanation: JSON.stringify({ dataDir: options.dataDir, acme: options.env.ACME_URL }) })
+  return connector
+}`
+const write = (file: string, text: string) => {
+  mkdirSync(path.dirname(path.join(dir, file)), { recursive: true })
+  writeFileSync(path.join(dir, file), text)
+}
+write('package.json', JSON.stringify({ type: 'module' }))
+write('acme.js', connectorModule('Acme'))
+write('memory-twin.mjs', connectorModule('MEMORY'))
+write('no-default.js', `export function createConnector() { return {} }`)
+write('not-a-function.js', `export default { name: 'Acme' }`)
+write('returns-null.js', `export default () => null`)
+write('nameless.js', connectorModule(''))
+write('half-done.js', connectorModule('Half', ['getList', 'getListItems']))
+write('throws.js', `export default () => { throw new Error('ACME_URL is not set') }`)
+write('syntax-error.js', `export default function (\n  oops`)
+write('missing-dependency.js', `import 'acme-not-installed'\nexport default () => null`)
+mkdirSync(path.join(dir, 'folder'))
+
+t.test('a module by path, relative to the working directory: its default export builds the connector with DATA_DIR and the environment', async (t) => {
+  const cwd = process.cwd()
+  process.chdir(dir)
+  t.teardown(() => process.chdir(cwd))
+  const connectors = await loadConnectors({ dataDir: 'data', connectors: ['./acme.js', 'memory', path.join(dir, 'acme.js')] }).catch((e: unknown) => e)
+  t.type(connectors, StartupError, 'the same connector twice is refused')
+  t.match((connectors as Error).message, /^Cannot start: CONNECTORS lists two connectors named Acme \(\.\/acme\.js and \/.*\/acme\.js\)/)
+
+  const loaded = await loadConnectors({ dataDir: 'data', connectors: ['./acme.js', 'memory'], env: { ACME_URL: 'http://erp' } })
+  t.same(loaded.map((c) => c.name), ['Acme', 'Memory'], 'in the order listed')
+  const ctx = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
+  t.same(JSON.parse((await loaded[0]!.getConfigData(ctx)).UserExplanation!), { dataDir, acme: 'http://erp' }, 'options: DATA_DIR made absolute, and the environment')
+})
+
+t.test('a module by package name, resolved as the server\'s own imports are', async (t) => {
+  // A package is found in a node_modules folder above the server's own files: install it next to erp-connector-ws.
+  const installed = path.join(PROJECT_ROOT, 'node_modules', 'acme-erp-connector')
+  t.teardown(() => rmSync(installed, { recursive: true, force: true }))
+  mkdirSync(installed)
+  writeFileSync(path.join(installed, 'package.json'), JSON.stringify({ name: 'acme-erp-connector', type: 'module', exports: './index.js' }))
+  writeFileSync(path.join(installed, 'index.js'), connectorModule('AcmePackage'))
+  const [connector] = await loadConnectors({ dataDir, connectors: ['acme-erp-connector'] })
+  t.equal(connector!.name, 'AcmePackage')
+})
+
+async function start(connectors: string): Promise<{ code: number; stderr: string }> {
+  return promisify(execFile)(TSX, [path.join(PROJECT_ROOT, 'src/main.ts')], { cwd: dir, env: { ...process.env, PORT: '0', DATA_DIR: dataDir, CONNECTORS: connectors }, timeout: 60_000 }).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+  )
+}
+
+t.test('a connector module that does not load or build a connector: one line saying what to do, exit code 2, before the database starts', async (t) => {
+  const rows: Array<[string, RegExp]> = [
+    ['./nope.js', new RegExp(`^Cannot start: CONNECTORS names "\\./nope\\.js", and there is no file ${dir}/nope\\.js: give the path of a connector module, absolute or relative to the working directory ${dir}\\.$`)],
+    ['./folder', /^Cannot start: CONNECTORS names "\.\/folder", which is a folder: give the path of the module file in it \(such as \.\/folder\/index\.js\)\.$/],
+    ['exel', /^Cannot start: CONNECTORS names "exel", which is neither a connector this server ships \(excel, memory\) nor an installed package: install it next to erp-connector-ws \(npm install\), or give the path of a connector module\.$/],
+    ['constructor', /^Cannot start: CONNECTORS names "constructor", which is neither a connector this server ships/],
+    ['acme.js', /^Cannot start: CONNECTORS names "acme\.js", which is neither .* To load a file, start its path with \.\/ \(\.\/acme\.js\)\.$/],
+    ['./syntax-error.js', /^Cannot start: CONNECTORS names "\.\/syntax-error\.js", whose module failed to load: SyntaxError: .*Fix the module, or remove it from CONNECTORS\.$/],
+    ['./missing-dependency.js', /^Cannot start: CONNECTORS names "\.\/missing-dependency\.js", whose module failed to load: Error: Cannot find package 'acme-not-installed'/],
+    ['./no-default.js', /^Cannot start: CONNECTORS names "\.\/no-default\.js", which has no default export that builds a connector: export default function createConnector\(\{ dataDir, env \}\)/],
+    ['./not-a-function.js', /which has no default export that builds a connector/],
+    ['./throws.js', /^Cannot start: CONNECTORS names "\.\/throws\.js", whose default export failed to build the connector: Error: ACME_URL is not set\.$/],
+    ['./returns-null.js', /^Cannot start: CONNECTORS names "\.\/returns-null\.js", whose default export built something that is not a connector: it returned null, not an object/],
+    ['./nameless.js', /built something that is not a connector: it has no name \(a non-empty string, what \?ConnectorName= picks it by\)/],
+    ['./half-done.js', /built something that is not a connector: Half has no method getList, getListItems \(see README, "Writing a connector"\)\.$/],
+    ['excel,./memory-twin.mjs,memory', /^Cannot start: CONNECTORS lists two connectors named Memory \(\.\/memory-twin\.mjs and memory\)/],
+  ]
+  for (const [connectors, message] of rows) {
+    const result = await start(connectors)
+    t.equal(result.code, 2, `${connectors}: exit code 2`)
+    t.match(result.stderr.trim(), message, `${connectors}: says what to do`)
+    t.equal(result.stderr.trim().split('\n').length, 1, `${connectors}: one line, no stack trace`)
+  }
+})
