@@ -1,0 +1,67 @@
+/**
+ * The package's public entry (`import … from 'erp-connector-ws'`): what a connector author writes against, and what
+ * builds a server around connectors. The server itself starts with `erp-connector-ws start` (or `npm start`), serving
+ * the connectors CONNECTORS names; see README, "Writing a connector".
+ */
+
+// The connector interface, and the wire types it carries.
+export type {
+  ActorResult,
+  ActorsResult,
+  CacheStats,
+  CallContext,
+  Connection,
+  ConnectorLogger,
+  ErpActor,
+  ErpConnector,
+  FieldValues,
+  FieldsResult,
+  ItemsResult,
+  ListItemsResult,
+  Outcome,
+  Result,
+  SearchRestriction,
+} from './connector/connector.js'
+export type { ErpActorWS, FieldAccessInfoWS, FieldMetadataInfoWS, FieldMetadataTypeInfoWS, ResponseStateWS } from '../generated/types.js'
+export { ACTOR_TYPES } from './connector/host.js'
+
+// Connector modules named in CONNECTORS: the default export's contract.
+export type { ConnectorFactory, ConnectorOptions } from './connectors/registry.js'
+export { loadConnectors } from './connectors/registry.js'
+
+// Errors and their codes, declared once.
+export { ConnectorFailure, ErrorCode, invalidRequest, type ErrorCodeValue } from './connector/errors.js'
+
+// SuperOffice's value encodings ([I:…], [F:…], [DT:…], [D:…]).
+export {
+  decodeFieldValue,
+  encodeCheckbox,
+  encodeDate,
+  encodeDateTime,
+  encodeDouble,
+  encodeFieldValue,
+  encodeInteger,
+  FIELD_TYPES,
+  parseCheckboxValue,
+  parseDateTimeValue,
+  parseDoubleValue,
+  parseEncoded,
+  parseEncodedDate,
+  parseIntegerValue,
+  ValueEncodingError,
+  wallClockFromUtcDate,
+  wallClockToUtcDate,
+  type EncodedValue,
+  type FieldType,
+  type FieldValue,
+  type WallClock,
+} from './encoding/values.js'
+
+// Search matching: advanced-search restrictions and the plain text search, as the Excel connector runs them.
+export { compileRestriction, containsText, OPERATORS_BY_TYPE, storedAsText, type Predicate, type StoredValue } from './connectors/excel/search.js'
+
+// Building a server: the connectors this server ships, and the HTTP server around any connectors.
+export { createExcelConnector, type ExcelConnectorOptions } from './connectors/excel/connector.js'
+export { createMemoryConnector, type MemoryConnectorOptions } from './connectors/memory.js'
+export { buildServer, DEFAULT_TIMEOUTS, ENDPOINT_PATH, type ServerOptions, type Timeouts } from './server.js'
+export type { ConnectionStore } from './connections/store.js'
