@@ -1,0 +1,130 @@
+// The package as a third party uses it (issue #14): `npm pack` this project, install the tarball in a fresh project,
+// copy the example connector there (it imports only from erp-connector-ws), start the installed server with plain
+// node and CONNECTORS naming the connector's path, start the example ERP, and run the installed conformance kit, as
+// the command and as the library, against it. The connector's JavaScript is also type-checked against the types the
+// package ships.
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { PROJECT_ROOT } from '../src/server.js'
+import { createTestDatabase } from './helpers/database.js'
+import { commandOf } from './helpers/process.js'
+
+// Packing builds the whole project (tsc) and the install fetches the dependencies: minutes on a loaded machine.
+t.setTimeout(600_000)
+
+const run = promisify(execFile)
+const root = mkdtempSync(path.join(tmpdir(), 'erp-package-'))
+t.teardown(() => rmSync(root, { recursive: true, force: true }))
+/** What the children run with: the user's environment, without the test runner's loaders. */
+const { NODE_OPTIONS: _loaders, ...userEnv } = process.env
+const children: ChildProcess[] = []
+t.teardown(() => children.forEach((child) => child.exitCode === null && child.kill('SIGTERM')))
+
+/** Starts a long-running child and resolves with the first stdout line matching `ready`. */
+function startChild(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(child)
+  let stderr = ''
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${stderr}`)))
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const match = ready.exec(line)
+      if (match) resolve({ child, match })
+    })
+  })
+}
+
+t.test('a fresh project installs the packed tarball, serves its own connector module, and passes the conformance kit', async (t) => {
+  // Pack a copy of the working tree (with this checkout's node_modules for the build), so that prepack's build does
+  // not rewrite the dist/ other tests may be running.
+  const source = path.join(root, 'source')
+  const { stdout: files } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: PROJECT_ROOT, maxBuffer: 16 * 1024 * 1024 })
+  for (const file of files.split('\0').filter(Boolean)) {
+    mkdirSync(path.dirname(path.join(source, file)), { recursive: true })
+    try {
+      copyFileSync(path.join(PROJECT_ROOT, file), path.join(source, file))
+    } catch (error) {
+      // A file deleted but not yet committed is listed by git and gone: the package does not have it either.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    }
+  }
+  symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(source, 'node_modules'))
+  const packed = await run('npm', ['pack', '--json', '--pack-destination', root], { cwd: source, env: userEnv, maxBuffer: 16 * 1024 * 1024 })
+  const [tarball] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>
+  const shipped = tarball!.files.map((f) => f.path)
+  for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/conformance/index.js', 'dist/src/main.js', 'dist/scripts/conformance.js', 'dist/migrations/2026-11-27-001-connections.js', 'wsdl/ErpConnectorWS.wsdl', 'scripts/cli.mjs']) {
+    t.ok(shipped.includes(needed), `the tarball ships ${needed}`)
+  }
+  t.notOk(shipped.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.ts') && !f.endsWith('.d.ts')), 'no TypeScript source or tests in the tarball')
+
+  const project = path.join(root, 'project')
+  mkdirSync(project)
+  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'acme-connector-host', private: true, type: 'module' }))
+  await run('npm', ['install', path.join(root, tarball!.filename), '--no-audit', '--no-fund', '--prefer-offline'], { cwd: project, env: userEnv, timeout: 300_000 })
+  cpSync(path.join(PROJECT_ROOT, 'examples/http-json-erp'), path.join(project, 'http-json-erp'), { recursive: true })
+
+  const apiKey = randomBytes(16).toString('hex')
+  const erp = await startChild(process.execPath, ['http-json-erp/erp-server.js'], { cwd: project, env: { ...userEnv, PORT: '0', API_KEY: apiKey } }, /listening on (http:[^\s"]+)/)
+  const erpUrl = erp.match[1]!
+  const database = await createTestDatabase()
+  t.teardown(() => database.drop())
+  const server = await startChild(
+    process.execPath,
+    ['node_modules/.bin/erp-connector-ws', 'start'],
+    { cwd: project, env: { ...userEnv, PORT: '0', DATA_DIR: path.join(project, 'data'), DATABASE_URL: database.url, CONNECTORS: './http-json-erp/connector.js,memory' } },
+    /give SuperOffice (http:[^\s"]+)/,
+  )
+  const endpoint = server.match[1]!
+  t.equal(commandOf(server.child.pid!).trim(), `${process.execPath} node_modules/.bin/erp-connector-ws start`, 'the installed server runs on plain node, no TypeScript loader')
+
+  const kit = (config: string[]) =>
+    run('npx', ['--no-install', 'erp-connector-ws', 'conformance', endpoint, ...config.flatMap((c) => ['--config', c]), '--json', path.join(project, 'kit.json')], { cwd: project, env: userEnv, timeout: 120_000 }).then(
+      (done) => ({ code: 0, stdout: done.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+    )
+  const passed = await kit([`BaseUrl=${erpUrl}`, `ApiKey=${apiKey}`])
+  t.equal(passed.code, 0, 'npx erp-connector-ws conformance: exit status 0')
+  t.match(passed.stdout, /\n\d+ passed, 0 failed/)
+  const results = JSON.parse(readFileSync(path.join(project, 'kit.json'), 'utf8')) as { failed: number; results: Array<{ check: string; status: string }> }
+  t.equal(results.failed, 0, 'no check failed')
+  for (const flow of ['WSCreateActor: creates a Person under the Customer', 'WSSaveActors: LastModified moves on', 'WSSearchActorsAdvanced: ParentErpKey finds the person', 'WSGetActorsByTimestamp: nothing from the future', 'after WSDeleteConnection the GUID is unknown']) {
+    t.equal(results.results.find((r) => r.check === flow)?.status, 'passed', `ran and passed: ${flow}`)
+  }
+
+  const refused = await kit([`BaseUrl=${erpUrl}`, 'ApiKey=not-the-key'])
+  t.equal(refused.code, 1, 'with a wrong API key the kit fails: it reaches the ERP through the connector')
+  t.match(refused.stdout, /The ERP refused the API key: check ApiKey in the connection settings/)
+
+  // The kit as a library, from the installed package, on the second connector of CONNECTORS.
+  const script = `import { runConformance } from 'erp-connector-ws/conformance'
+const report = await runConformance({ url: process.argv[1], config: new Map(), noWrites: false, timeoutMs: 30000, print: () => {} })
+console.log(JSON.stringify({ passed: report.count('passed'), failed: report.count('failed'), failures: report.results.filter((r) => r.status === 'failed') }))`
+  const library = await run(process.execPath, ['--input-type=module', '-e', script, `${endpoint}?ConnectorName=Memory`], { cwd: project, env: userEnv })
+  const counts = JSON.parse(library.stdout) as { passed: number; failed: number; failures: unknown[] }
+  t.equal(counts.failed, 0, 'the library kit passes the Memory connector, picked by ?ConnectorName=', { failures: counts.failures })
+  t.ok(counts.passed > 50, `and ran its checks (${counts.passed} passed)`)
+
+  // The example's JavaScript type-checks against the declarations the package ships.
+  writeFileSync(
+    path.join(project, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { allowJs: true, checkJs: true, noEmit: true, strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', skipLibCheck: true, typeRoots: [path.join(PROJECT_ROOT, 'node_modules/@types')], types: ['node'] },
+      include: ['http-json-erp/connector.js'],
+    }),
+  )
+  const typecheck = await run(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: project }).then(
+    () => '',
+    (e: { stdout: string }) => e.stdout,
+  )
+  t.equal(typecheck, '', 'tsc finds no error in the example connector, typed by erp-connector-ws')
+
+  server.child.kill('SIGTERM')
+  erp.child.kill('SIGTERM')
+})
