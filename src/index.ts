@@ -60,7 +60,11 @@ export {
 // Search matching: advanced-search restrictions and the plain text search, as the Excel connector runs them.
 export { compileRestriction, containsText, OPERATORS_BY_TYPE, storedAsText, type Predicate, type StoredValue } from './connectors/excel/search.js'
 
-// Building a server: the connectors this server ships, and the HTTP server around any connectors.
+// Starting a server as `npm start` does, with connectors of your choice; or building the HTTP server alone around
+// connectors and a connection store.
+export { startServer, type StartedServer, type StartOptions } from './start.js'
+export { ConfigError } from './config.js'
+export { DatabaseStartError, StartupError } from './startup.js'
 export { createExcelConnector, type ExcelConnectorOptions } from './connectors/excel/connector.js'
 export { createMemoryConnector, type MemoryConnectorOptions } from './connectors/memory.js'
 export { buildServer, DEFAULT_TIMEOUTS, ENDPOINT_PATH, type ServerOptions, type Timeouts } from './server.js'

@@ -13,6 +13,17 @@ export class StartupError extends Error {
   override readonly name = 'StartupError'
 }
 
+/** The connection database cannot be used at start. Exits 2 when the operator can fix it (EMBEDDED_DB_PORT taken), else 1. */
+export class DatabaseStartError extends Error {
+  override readonly name = 'DatabaseStartError'
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2,
+  ) {
+    super(message)
+  }
+}
+
 /** Fails early, before the embedded database starts, when DATA_DIR cannot be created or written. */
 export async function checkDataDir(dataDir: string): Promise<void> {
   const dir = path.resolve(dataDir)
