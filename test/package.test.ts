@@ -24,6 +24,7 @@ t.teardown(() => rmSync(root, { recursive: true, force: true }))
 /** What the children run with: the user's environment, without the test runner's loaders. */
 const { NODE_OPTIONS: _loaders, ...userEnv } = process.env
 const children: ChildProcess[] = []
+type KitCounts = { passed: number; failed: number; failures: unknown[] }
 t.teardown(() => children.forEach((child) => child.exitCode === null && child.kill('SIGTERM')))
 
 /** Starts a long-running child and resolves with the first stdout line matching `ready`. */
@@ -103,13 +104,28 @@ t.test('a fresh project installs the packed tarball, serves its own connector mo
   t.match(refused.stdout, /The ERP refused the API key: check ApiKey in the connection settings/)
 
   // The kit as a library, from the installed package, on the second connector of CONNECTORS.
-  const script = `import { runConformance } from 'erp-connector-ws/conformance'
+  const memoryKit = `import { runConformance } from 'erp-connector-ws/conformance'
 const report = await runConformance({ url: process.argv[1], config: new Map(), noWrites: false, timeoutMs: 30000, print: () => {} })
 console.log(JSON.stringify({ passed: report.count('passed'), failed: report.count('failed'), failures: report.results.filter((r) => r.status === 'failed') }))`
-  const library = await run(process.execPath, ['--input-type=module', '-e', script, `${endpoint}?ConnectorName=Memory`], { cwd: project, env: userEnv })
-  const counts = JSON.parse(library.stdout) as { passed: number; failed: number; failures: unknown[] }
-  t.equal(counts.failed, 0, 'the library kit passes the Memory connector, picked by ?ConnectorName=', { failures: counts.failures })
-  t.ok(counts.passed > 50, `and ran its checks (${counts.passed} passed)`)
+  const memory = JSON.parse((await run(process.execPath, ['--input-type=module', '-e', memoryKit, `${endpoint}?ConnectorName=Memory`], { cwd: project, env: userEnv })).stdout) as KitCounts
+  t.equal(memory.failed, 0, 'the library kit passes the Memory connector, picked by ?ConnectorName=', { failures: memory.failures })
+  t.ok(memory.passed > 50, `and ran its checks (${memory.passed} passed)`)
+
+  // startServer from the package, with the connector built by the program itself rather than named in CONNECTORS.
+  const embedding = `import { startServer } from 'erp-connector-ws'
+import { runConformance } from 'erp-connector-ws/conformance'
+import createConnector from './http-json-erp/connector.js'
+const env = { ...process.env, PORT: '0', LOG_LEVEL: 'warn' }
+const server = await startServer({ env, connectors: [createConnector({ dataDir: env.DATA_DIR, env })] })
+const config = new Map([['BaseUrl', process.argv[1]], ['ApiKey', process.argv[2]]])
+const report = await runConformance({ url: server.urls[0], config, noWrites: false, timeoutMs: 30000, print: () => {} })
+await server.close()
+console.log(JSON.stringify({ passed: report.count('passed'), failed: report.count('failed'), failures: report.results.filter((r) => r.status === 'failed') }))`
+  const embeddingRun = await run(process.execPath, ['--input-type=module', '-e', embedding, erpUrl, apiKey], { cwd: project, env: { ...userEnv, DATA_DIR: path.join(project, 'data2'), DATABASE_URL: database.url }, timeout: 120_000 })
+  // The server's log lines (warnings) come first; the counts are the last line.
+  const embedded = JSON.parse(embeddingRun.stdout.trim().split('\n').at(-1)!) as KitCounts
+  t.equal(embedded.failed, 0, 'startServer with the example connector passes the kit, and closes (the process ends)', { failures: embedded.failures })
+  t.ok(embedded.passed > 50, `and ran its checks (${embedded.passed} passed)`)
 
   // The example's JavaScript type-checks against the declarations the package ships.
   writeFileSync(
