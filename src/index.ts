@@ -1,6 +1,6 @@
 /**
  * The package's public entry (`import … from 'erp-connector-ws'`): what a connector author writes against, and what
- * builds a server around connectors. The server itself starts with `erp-connector-ws start` (or `npm start`), serving
+ * starts a server with connectors of one's choice. The server itself starts with `erp-connector-ws start` (or `npm start`), serving
  * the connectors CONNECTORS names; see README, "Writing a connector".
  */
 
@@ -27,7 +27,6 @@ export { ACTOR_TYPES } from './connector/host.js'
 
 // Connector modules named in CONNECTORS: the default export's contract.
 export type { ConnectorFactory, ConnectorOptions } from './connectors/registry.js'
-export { loadConnectors } from './connectors/registry.js'
 
 // Errors and their codes, declared once.
 export { ConnectorFailure, ErrorCode, invalidRequest, type ErrorCodeValue } from './connector/errors.js'
@@ -60,12 +59,10 @@ export {
 // Search matching: advanced-search restrictions and the plain text search, as the Excel connector runs them.
 export { compileRestriction, containsText, OPERATORS_BY_TYPE, storedAsText, type Predicate, type StoredValue } from './connectors/excel/search.js'
 
-// Starting a server as `npm start` does, with connectors of your choice; or building the HTTP server alone around
-// connectors and a connection store.
+// Starting a server as `npm start` does, with connectors of your choice, and the connectors this server ships.
 export { startServer, type StartedServer, type StartOptions } from './start.js'
 export { ConfigError } from './config.js'
 export { DatabaseStartError, StartupError } from './startup.js'
 export { createExcelConnector, type ExcelConnectorOptions } from './connectors/excel/connector.js'
 export { createMemoryConnector, type MemoryConnectorOptions } from './connectors/memory.js'
-export { buildServer, DEFAULT_TIMEOUTS, ENDPOINT_PATH, type ServerOptions, type Timeouts } from './server.js'
-export type { ConnectionStore } from './connections/store.js'
+export { ENDPOINT_PATH } from './server.js'
