@@ -1,5 +1,5 @@
 /**
- * `npm run conformance -- <url> [options]`: plays SuperOffice against an IErpConnectorWS endpoint and reports
+ * `npm run conformance -- <url> [options]`, or `erp-connector-ws conformance <url> [options]` installed: plays SuperOffice against an IErpConnectorWS endpoint and reports
  * what is wrong, check by check. Exit status 1 when any check fails, 2 for bad arguments.
  */
 import { writeFileSync } from 'node:fs'
@@ -8,7 +8,8 @@ import type { KeyObject } from 'node:crypto'
 import { runConformance } from '../src/conformance/kit.js'
 import { parsePrivateKey, parsePublicKey } from '../src/online/keys.js'
 
-const USAGE = `Usage: npm run conformance -- <connector URL> [options]
+const USAGE = `Usage: erp-connector-ws conformance <connector URL> [options]
+   (from a checkout: npm run conformance -- <connector URL> [options])
 
   --config KEY=VALUE   a configuration value for WSTestConfigData/WSSaveConnection (repeat for more)
   --no-writes          read-only: create and save no actors (for a connector on a production ERP)
