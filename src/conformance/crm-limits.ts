@@ -201,10 +201,10 @@ export class CrmLimitWatch {
     const results: LimitResult[] = []
     for (const member of LIMITED_MEMBERS) {
       const values = this.members.get(member)!
-      results.push(lengthResult(`${member} at most ${MEMBER_LIMIT} characters`, values, MEMBER_LIMIT, `${values.length} values in ${this.answers} answers`))
+      results.push(lengthResult(`${member} at most ${MEMBER_LIMIT} characters`, values, MEMBER_LIMIT, `${counted(values.length, 'value')} in ${counted(this.answers, 'answer')}`))
     }
     const configuration = [...this.configuration.values()]
-    if (configuration.length > 0) results.push(lengthResult(`configuration values at most ${CONFIGURATION_VALUE_LIMIT.toLocaleString('en')} characters`, configuration, CONFIGURATION_VALUE_LIMIT, `${configuration.length} values`))
+    if (configuration.length > 0) results.push(lengthResult(`configuration values at most ${CONFIGURATION_VALUE_LIMIT.toLocaleString('en')} characters`, configuration, CONFIGURATION_VALUE_LIMIT, counted(configuration.length, 'value')))
     results.push(...this.lastModifiedResults())
     for (const [actorType, lists] of this.fieldLists) {
       const check = `field keys of ${actorType} are the same when asked again`
@@ -245,7 +245,7 @@ export class CrmLimitWatch {
     results.push(
       unreadable.length > 0
         ? { check: parses, status: 'failed', expected: 'a whole number or a date-time such as 2013-05-13T13:50:48 (contract section 9.4)', got: listed(unreadable.map((s) => `${s.where}: ${quote(s.value)}`)) }
-        : { check: parses, status: 'passed', note: `${this.lastModified.length} values` },
+        : { check: parses, status: 'passed', note: counted(this.lastModified.length, 'value') },
     )
     const kinds = new Map<string, Seen>()
     for (const seen of this.lastModified) {
@@ -269,7 +269,7 @@ export class CrmLimitWatch {
       results.push(
         backwards.length > 0
           ? { check: ordered, status: 'failed', expected: 'each save answered with a LastModified at or after every earlier one (contract section 9.4: global, incremental)', got: listed(backwards) }
-          : { check: ordered, status: 'passed', note: `${this.saved.length} saves` },
+          : { check: ordered, status: 'passed', note: counted(this.saved.length, 'save') },
       )
     }
     return results
@@ -285,6 +285,10 @@ function lengthResult(check: string, values: Seen[], limit: number, note: string
 /** A value in a report line: quoted, and cut to its start when long (the lengths checked run to thousands). */
 function quote(value: string): string {
   return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+}
+
+function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
 }
 
 /** The first few of a list, and how many more. */

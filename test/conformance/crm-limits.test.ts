@@ -108,7 +108,7 @@ t.test('each limit is one line, passed with what it covered', async (t) => {
   for (const member of ['ErpKey', 'FieldKey', 'DisplayName', 'DisplayDescription', 'ListName', 'DefaultValue', 'LastModified']) {
     t.equal(lines.filter((r) => r.check === `${member} at most 254 characters`).length, 1, member)
   }
-  t.match(lines.find((r) => r.check === 'FieldKey at most 254 characters'), { status: 'passed', note: '3 values in 1 answers' })
+  t.match(lines.find((r) => r.check === 'FieldKey at most 254 characters'), { status: 'passed', note: '3 values in 1 answer' })
   t.same(lines.filter((r) => r.status === 'skipped').map((r) => r.check), [
     'LastModified is a number or a date-time',
     'LastModified comparable across actors',
