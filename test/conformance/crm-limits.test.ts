@@ -121,6 +121,7 @@ t.test('near-misses name the CRM field to use', async (t) => {
   const table: Array<[string, string, string[]]> = [
     ['Customer', 'ADDRESS1', ['POSTALAD1']],
     ['Customer', 'Address3', ['POSTALAD3']],
+    ['Customer', 'Postal_Ad1', ['POSTALAD1']],
     ['Customer', 'Address', ['POSTALAD1', 'POSTALAD2', 'POSTALAD3']],
     ['Customer', 'Ad1', ['POSTALAD1']],
     ['Supplier', 'Zip', ['POSTALZIP']],
