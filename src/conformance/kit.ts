@@ -31,7 +31,6 @@ export interface KitOptions {
 
 type Response<K extends ErpConnectorWSOperationName> = ErpConnectorWSOperations[K]['response']
 type Fields = T.FieldMetadataInfoWS[]
-
 type Lists = Map<string, Map<string, string | null>>
 
 const COMPANY_TYPES = ['Customer', 'Supplier', 'Partner']
