@@ -1,0 +1,57 @@
+/**
+ * Transform for a complex type with a sequence of members (a data contract, or an operation wrapper): an
+ * interface, a reader that takes the members in any order, and a writer that writes them in schema order.
+ */
+import { access, indent, literal, memberDoc, nsConst, propertyKey, templateText, typeName, type ComplexTransform } from './emit.js'
+import { memberType, nonNull, readMember, writeMember } from './member.js'
+import type { ComplexType, Member } from './model.js'
+
+function membersOf(t: ComplexType): Member[] {
+  if (t.shape.kind !== 'struct') throw new Error(`codegen: ${t.name} is not a struct`)
+  return t.shape.members
+}
+
+/** The path of member `m` in read errors: a template literal after the owner's `path`. */
+const memberPath = (m: Member) => `\`\${path}/${templateText(m.name)}\``
+
+export const struct: ComplexTransform = {
+  type(model, t) {
+    const name = typeName(t.name)
+    const members = membersOf(t)
+    if (members.length === 0) return [`export type ${name} = Record<string, never>`]
+    return [
+      `export interface ${name} {`,
+      ...members.flatMap((m) => [...memberDoc(m.documentation, '  '), `  ${propertyKey(m.name)}${m.minOccurs === 0 ? '?' : ''}: ${memberType(model, m)}`]),
+      '}',
+    ]
+  },
+
+  reader(model, t) {
+    const name = typeName(t.name)
+    const members = membersOf(t)
+    const lines = [`export function read${name}(x: XmlCursor, path: string): T.${name} {`, `  const out: T.${name} = {}`]
+    if (members.length === 0) lines.push(`  x.skip()`)
+    else {
+      lines.push(`  while (x.enterChild()) {`, `    if (x.ns !== ${nsConst(model, t.ns)}) {`, `      x.skip()`, `      continue`, `    }`, `    switch (x.name) {`)
+      for (const m of members) {
+        const path = memberPath(m)
+        lines.push(`      case ${literal(m.name)}:`, `        ${access('out', m.name)} = ${nonNull(m, readMember(model, m, path), path)}`, `        break`)
+      }
+      lines.push(`      default:`, `        x.skip()`, `    }`, `  }`)
+      for (const m of members.filter((x) => x.minOccurs > 0)) lines.push(`  rt.required(${access('out', m.name)}, ${memberPath(m)})`)
+    }
+    lines.push(`  return out`, `}`)
+    return lines
+  },
+
+  writer(model, markup, t) {
+    const name = typeName(t.name)
+    const members = membersOf(t)
+    if (members.length === 0) return [`export function write${name}(_w: XmlWriter, _v: T.${name}): void {}`]
+    return [
+      `export function write${name}(w: XmlWriter, v: T.${name}): void {`,
+      ...members.flatMap((m) => indent(writeMember(model, markup, m, access('v', m.name)))),
+      `}`,
+    ]
+  },
+}
