@@ -29,7 +29,10 @@ export const struct: ComplexTransform = {
   reader(model, t) {
     const name = typeName(t.name)
     const members = membersOf(t)
-    const lines = [`export function read${name}(x: XmlCursor, path: string): T.${name} {`, `  const out: T.${name} = {}`]
+    // With a required member, `{}` is not yet a T.X: it is built as a Partial, and is one once every required
+    // member was checked present.
+    const required = members.filter((m) => m.minOccurs > 0)
+    const lines = [`export function read${name}(x: XmlCursor, path: string): T.${name} {`, `  const out: ${required.length > 0 ? `Partial<T.${name}>` : `T.${name}`} = {}`]
     if (members.length === 0) lines.push(`  x.skip()`)
     else {
       lines.push(`  while (x.enterChild()) {`, `    if (x.ns !== ${nsConst(model, t.ns)}) {`, `      x.skip()`, `      continue`, `    }`, `    switch (x.name) {`)
@@ -38,9 +41,9 @@ export const struct: ComplexTransform = {
         lines.push(`      case ${literal(m.name)}:`, `        ${access('out', m.name)} = ${nonNull(m, readMember(model, m, path), path)}`, `        break`)
       }
       lines.push(`      default:`, `        x.skip()`, `    }`, `  }`)
-      for (const m of members.filter((x) => x.minOccurs > 0)) lines.push(`  rt.required(${access('out', m.name)}, ${memberPath(m)})`)
+      for (const m of required) lines.push(`  rt.required(${access('out', m.name)}, ${memberPath(m)})`)
     }
-    lines.push(`  return out`, `}`)
+    lines.push(required.length > 0 ? `  return out as T.${name}` : `  return out`, `}`)
     return lines
   },
 
