@@ -14,8 +14,6 @@ import { fileURLToPath } from 'node:url'
 import { emitCodecs, emitService, emitTypes } from './codegen/files.js'
 import { readWsdl } from './codegen/read.js'
 
-export type { Model } from './codegen/model.js'
-
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const DEFAULT_WSDL = 'wsdl/ErpConnectorWS.wsdl'
 const outDir = path.join(root, 'generated')

@@ -448,3 +448,11 @@ t.test('schemas the generator refuses, with the reason', async (t) => {
   ]
   for (const c of cases) t.throws(() => emitTypes(modelOfFragment(c.given)), c.want, c.name)
 })
+
+t.test('namespace prefixes: the target namespace is the default, the others a, b, ... in namespace order, never i', async (t) => {
+  const namespaces = Array.from({ length: 27 }, (_, i) => `urn:ns:${String(i).padStart(2, '0')}`)
+  const complexTypes = new Map(namespaces.map((ns) => [key(ns, 'X'), { ns, name: 'X', shape: { kind: 'struct' as const, members: [] } }]))
+  const model = modelOf({ wsdlRelative: 'given.wsdl', service: 'Given', targetNs: 'urn:t', operations: [], complexTypes, enums: new Map(), wrappers: new Map() })
+  t.same([...model.prefixes.values()], ['', ...'abcdefghjklmnopqrstuvwxyz'.split(''), 'a1', 'b1'])
+  t.equal(model.prefixes.get('urn:ns:08'), 'j', 'the ninth namespace skips i, which the writers declare for XML Schema instance')
+})

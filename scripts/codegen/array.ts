@@ -1,10 +1,10 @@
 /** Transform for an `ArrayOf…` complex type (one unbounded element): an Array of its item type. */
 import { indent, literal, nsConst, typeName, type ComplexTransform } from './emit.js'
 import { memberType, nonNull, readMember, writeMember } from './member.js'
-import type { ComplexType, Member } from './model.js'
+import { fail, type ComplexType, type Member } from './model.js'
 
 function itemOf(t: ComplexType): Member {
-  if (t.shape.kind !== 'array') throw new Error(`codegen: ${t.name} is not an array`)
+  if (t.shape.kind !== 'array') fail(`${t.name} is not an array`)
   return t.shape.item
 }
 

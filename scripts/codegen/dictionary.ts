@@ -4,10 +4,10 @@
  */
 import { literal, nsConst, tag, typeName, type ComplexTransform } from './emit.js'
 import { memberType, tsTypeName } from './member.js'
-import type { ComplexType } from './model.js'
+import { fail, type ComplexType } from './model.js'
 
 function dictionaryOf(t: ComplexType) {
-  if (t.shape.kind !== 'dictionary') throw new Error(`codegen: ${t.name} is not a dictionary`)
+  if (t.shape.kind !== 'dictionary') fail(`${t.name} is not a dictionary`)
   return t.shape
 }
 

@@ -6,6 +6,7 @@ import { array } from './array.js'
 import { dictionary } from './dictionary.js'
 import {
   commentText,
+  docBlock,
   header,
   literal,
   MarkupConstants,
@@ -13,7 +14,6 @@ import {
   sorted,
   sortedByName,
   typeName,
-  docBlock,
   type ComplexTransform,
 } from './emit.js'
 import { emitEnumType, valuesName } from './enum.js'

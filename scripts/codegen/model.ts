@@ -82,6 +82,7 @@ export function key(ns: string, name: string): string {
   return `{${ns}}${name}`
 }
 
-export const fail = (message: string): never => {
+/** Stops codegen with a message naming what in the WSDL it cannot generate. */
+export function fail(message: string): never {
   throw new Error(`codegen: ${message}`)
 }

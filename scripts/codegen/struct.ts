@@ -4,10 +4,10 @@
  */
 import { access, indent, literal, memberDoc, nsConst, propertyKey, templateText, typeName, type ComplexTransform } from './emit.js'
 import { memberType, nonNull, readMember, writeMember } from './member.js'
-import type { ComplexType, Member } from './model.js'
+import { fail, type ComplexType, type Member } from './model.js'
 
 function membersOf(t: ComplexType): Member[] {
-  if (t.shape.kind !== 'struct') throw new Error(`codegen: ${t.name} is not a struct`)
+  if (t.shape.kind !== 'struct') fail(`${t.name} is not a struct`)
   return t.shape.members
 }
 
