@@ -4,7 +4,7 @@ import t from 'tap'
 import { array } from '../scripts/codegen/array.js'
 import { parseDocument } from '../scripts/codegen/document.js'
 import { dictionary } from '../scripts/codegen/dictionary.js'
-import { MarkupConstants, type ComplexTransform } from '../scripts/codegen/emit.js'
+import { access, commentText, identifier, literal, MarkupConstants, propertyKey, templateText, type ComplexTransform } from '../scripts/codegen/emit.js'
 import { emitEnumType, readEnum, writeEnum } from '../scripts/codegen/enum.js'
 import { emitTypes } from '../scripts/codegen/files.js'
 import { key, type Model, type Operation, type Primitive } from '../scripts/codegen/model.js'
@@ -455,4 +455,28 @@ t.test('namespace prefixes: the target namespace is the default, the others a, b
   const model = modelOf({ wsdlRelative: 'given.wsdl', service: 'Given', targetNs: 'urn:t', operations: [], complexTypes, enums: new Map(), wrappers: new Map() })
   t.same([...model.prefixes.values()], ['', ...'abcdefghjklmnopqrstuvwxyz'.split(''), 'a1', 'b1'])
   t.equal(model.prefixes.get('urn:ns:08'), 'j', 'the ninth namespace skips i, which the writers declare for XML Schema instance')
+})
+
+t.test('escaping helpers: what they write reads back as the string given', async (t) => {
+  const strings = ["it's", 'say "hi"', 'back\\slash', '${x}', '`tick`', '*/', 'a\nb\r\nc\td', '\u2028\u2029', '\u0000\u001F\u007F', 'ок 😀', '\uD800 lone']
+  // Assertion names in ASCII: a raw U+2028 would break the TAP stream itself.
+  const describe = (s: string) => JSON.stringify(s).replace(/[^\x20-\x7E]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  for (const s of strings) {
+    t.equal(new Function(`return ${literal(s)}`)(), s, `literal ${describe(s)}`)
+    t.equal(new Function('path', `return \`\${path}/${templateText(s)}\``)('P'), `P/${s}`, `templateText ${describe(s)}`)
+    const comment = commentText(s)
+    t.notMatch(comment, /\*\/|[\n\r\u2028\u2029]/, `commentText ${describe(s)} neither ends the comment nor the line`)
+    t.equal(new Function('o', `return ${access('o', s)}`)({ [s]: 42 }), 42, `access ${describe(s)}`)
+    t.equal(new Function(`return { ${propertyKey(s)}: 1 }`)()[s], 1, `propertyKey ${describe(s)}`)
+  }
+  const identifiers: Array<[string, string]> = [
+    ['ErpActorWS', 'ErpActorWS'],
+    ['Order-Line.v2', 'Order_Line_v2'],
+    ['class', 'class_'],
+    ['Map', 'Map_'],
+    ['string', 'string_'],
+    ['1st', '_1st'],
+    ['Größe', 'Gr__e'],
+  ]
+  for (const [given, want] of identifiers) t.equal(identifier(given), want, `identifier(${JSON.stringify(given)})`)
 })
