@@ -107,13 +107,18 @@ export function namespaceDeclarations(model: Model): string {
   return [...model.prefixes].map(([ns, p]) => `xmlns${p ? ':' + p : ''}="${escapeAttribute(ns)}"`).join(' ')
 }
 
+/** The name of the codecs.ts constant holding the markup of element `qname`; `root` for an operation wrapper. */
+export function markupConstant(qname: string, root = false): string {
+  return `${root ? 'ROOT' : 'E'}_${identifier(qname)}`
+}
+
 /** The generated constants holding encoded markup (see src/soap/writer.ts), declared once each. */
 export class MarkupConstants {
   private readonly declarations = new Map<string, string>()
 
   /** Element `qname`; `root` marks an operation wrapper, written with every namespace declaration. */
   element(qname: string, root = false): string {
-    const id = `${root ? 'ROOT' : 'E'}_${identifier(qname)}`
+    const id = markupConstant(qname, root)
     return this.declare(id, `${root ? 'export ' : ''}const ${id} = rt.element(${literal(qname)}${root ? ', WRAPPER_NAMESPACES' : ''})`)
   }
 

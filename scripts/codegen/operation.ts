@@ -2,7 +2,7 @@
  * Transform for messages and operations: each operation's request and response wrapper elements (structs named
  * after their element, written with every namespace declared on them) and its entry in the operation table.
  */
-import { commentText, docBlock, identifier, literal, memberDoc, propertyKey, typeName, type MarkupConstants } from './emit.js'
+import { commentText, docBlock, literal, markupConstant, memberDoc, propertyKey, typeName, type MarkupConstants } from './emit.js'
 import { fail, type ComplexType, type Model, type Operation } from './model.js'
 import { struct } from './struct.js'
 
@@ -31,8 +31,7 @@ export function emitOperationType(model: Model, o: Operation): string[] {
 export function emitOperationEntry(model: Model, o: Operation): string[] {
   const request = wrapper(model, o.request)
   const response = wrapper(model, o.response)
-  // The constants declareRoot declares: named like every markup constant, after the element's name.
-  const root = (t: ComplexType) => `C.ROOT_${identifier(t.name)}`
+  const root = (t: ComplexType) => `C.${markupConstant(t.name, true)}`
   return [
     `    ${propertyKey(o.name)}: {`,
     `      name: ${literal(o.name)},`,
