@@ -70,3 +70,16 @@ t.test('a prefix that is not declared where it is used fails codegen, naming it'
   writeFileSync(file, original.replace('type="tns:Mood"', 'type="nope:Mood"'))
   await t.rejects(generate(path.relative(PROJECT_ROOT, file)), /codegen: the prefix "nope" of "nope:Mood" is not declared/)
 })
+
+t.test('a WSDL that is not well-formed, or not a WSDL, fails codegen with the reason', async (t) => {
+  const cases: Array<[string, string, RegExp]> = [
+    ['truncated.wsdl', original.slice(0, original.length / 2), /^codegen: \S+truncated\.wsdl is not well-formed XML: /],
+    ['entity.wsdl', original.replace('<wsdl:types>', '<wsdl:types>&nbsp;'), /^codegen: \S+entity\.wsdl is not well-formed XML: .*nbsp/],
+    ['schema.wsdl', `<xs:schema xmlns:xs="${XS}"/>`, /^codegen: \S+schema\.wsdl: the root element is not wsdl:definitions$/],
+  ]
+  for (const [name, text, want] of cases) {
+    const file = path.join(dir, name)
+    writeFileSync(file, text)
+    await t.rejects(generate(path.relative(PROJECT_ROOT, file)), want, name)
+  }
+})
