@@ -83,6 +83,18 @@ t.test('a fresh project installs the packed tarball, serves its own connector mo
     /give SuperOffice (http:[^\s"]+)/,
   )
   const endpoint = server.match[1]!
+  const cli = (args: string[], env: NodeJS.ProcessEnv = userEnv) =>
+    run(process.execPath, ['node_modules/.bin/erp-connector-ws', ...args], { cwd: project, env, timeout: 60_000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    )
+  const usage = await cli([])
+  t.equal(usage.code, 2, 'erp-connector-ws without a command: exit status 2')
+  t.match(usage.stderr, /Usage: erp-connector-ws start[\s\S]*erp-connector-ws conformance <connector URL>/)
+  writeFileSync(path.join(project, 'helpers.js'), 'export function createConnector() {}\n')
+  const notAConnector = await cli(['start'], { ...userEnv, PORT: '0', DATA_DIR: path.join(project, 'data'), CONNECTORS: 'excel,./helpers.js' })
+  t.equal(notAConnector.code, 2, 'the installed server refuses a module that is not a connector: exit status 2')
+  t.match(notAConnector.stderr.trim(), /^Cannot start: CONNECTORS names "\.\/helpers\.js", which has no default export that builds a connector: [^\n]*\(see README, "Writing a connector"\)\.$/, 'on one line')
   t.equal(commandOf(server.child.pid!).trim(), `${process.execPath} node_modules/.bin/erp-connector-ws start`, 'the installed server runs on plain node, no TypeScript loader')
 
   const kit = (config: string[]) =>
