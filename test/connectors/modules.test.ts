@@ -36,6 +36,7 @@ const write = (file: string, text: string) => {
 write('package.json', JSON.stringify({ type: 'module' }))
 write('acme.js', connectorModule('Acme'))
 write('memory-twin.mjs', connectorModule('MEMORY'))
+write('legacy.cjs', `module.exports = async function createConnector() {\n  const connector = { name: 'Legacy' }\n  for (const method of ${JSON.stringify(METHODS)}) connector[method] = async () => ({})\n  return connector\n}`)
 write('no-default.js', `export function createConnector() { return {} }`)
 write('not-a-function.js', `export default { name: 'Acme' }`)
 write('returns-null.js', `export default () => null`)
@@ -54,8 +55,8 @@ t.test('a module by path, relative to the working directory: its default export 
   t.type(connectors, StartupError, 'the same connector twice is refused')
   t.match((connectors as Error).message, /^Cannot start: CONNECTORS lists two connectors named Acme \(\.\/acme\.js and \/.*\/acme\.js\)/)
 
-  const loaded = await loadConnectors({ dataDir: 'data', connectors: ['./acme.js', 'memory'], env: { ACME_URL: 'http://erp' } })
-  t.same(loaded.map((c) => c.name), ['Acme', 'Memory'], 'in the order listed')
+  const loaded = await loadConnectors({ dataDir: 'data', connectors: ['./acme.js', 'memory', './legacy.cjs'], env: { ACME_URL: 'http://erp' } })
+  t.same(loaded.map((c) => c.name), ['Acme', 'Memory', 'Legacy'], 'in the order listed; a CommonJS module.exports is the default export')
   const ctx = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
   t.same(JSON.parse((await loaded[0]!.getConfigData(ctx)).UserExplanation!), { dataDir, acme: 'http://erp' }, 'options: DATA_DIR made absolute, and the environment')
 })
