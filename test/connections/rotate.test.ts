@@ -11,10 +11,11 @@ import { openDatabase } from '../../src/connections/database.js'
 import { SecretBox } from '../../src/connections/secrets.js'
 import { PROJECT_ROOT } from '../../src/server.js'
 import { body, outcome } from '../helpers/erp.js'
+import { ensureBuilt } from '../helpers/process.js'
 import { startTestServer } from '../helpers/server.js'
 import { call } from '../helpers/soap.js'
 
-const TSX = path.join(PROJECT_ROOT, 'node_modules/.bin/tsx')
+await ensureBuilt()
 const dataDir = t.testdir({})
 const [oldKey, newKey] = [randomBytes(32), randomBytes(32)]
 const ring = `${newKey.toString('base64')},${oldKey.toString('hex')}`
@@ -31,7 +32,8 @@ const during = await startTestServer({ secrets: new SecretBox([newKey, oldKey]),
 t.teardown(() => during.close())
 
 function rotate(keys = ring): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(TSX, ['scripts/rotate-secret-key.ts'], {
+  // As npm run rotate-secret-key runs it: compiled.
+  const child = spawn(process.execPath, ['dist/scripts/rotate-secret-key.js'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, DATABASE_URL: url, CONNECTION_SECRET_KEY: keys, DATA_DIR: dataDir },
   })
