@@ -26,7 +26,8 @@ function filesUnder(root, folder, pattern) {
   const found = []
   let entries
   try {
-    entries = readdirSync(path.join(root, folder), { withFileTypes: true })
+    // Sorted, so that what is reported does not depend on the order the file system lists them in.
+    entries = readdirSync(path.join(root, folder), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   } catch (error) {
     if (error.code === 'ENOENT') return found
     throw error

@@ -20,8 +20,8 @@ export const NPM_START: readonly string[] = ['npm', 'start']
 
 let built: Promise<unknown> | undefined
 /**
- * dist/ current: tap's `before` (package.json) has built it once for the run; this covers a test file run by
- * itself, and a source changed since. Cheap when current; test files running at once take turns if not.
+ * dist/ current: `npm test` builds it before tap starts; this covers a test file run by itself (npx tap FILE) and a
+ * source changed since. Cheap when current; test files running at once take turns if not, and one builds.
  */
 export function ensureBuilt(): Promise<unknown> {
   return (built ??= buildWhenStale(PROJECT_ROOT))
@@ -36,11 +36,11 @@ export interface RunningServer {
   startMs: number
 }
 
-/** `command`: the server as npm start runs it, or a stand-in that logs the same ready line. */
-export async function startServer(env: Record<string, string>, command: readonly string[] = SERVER_COMMAND): Promise<RunningServer> {
+/** `command`: the server as npm start runs it, or a stand-in that logs the same ready line; run in `cwd`. */
+export async function startServer(env: Record<string, string>, command: readonly string[] = SERVER_COMMAND, cwd = PROJECT_ROOT): Promise<RunningServer> {
   await ensureBuilt()
   const started = performance.now()
-  const child = spawn(command[0]!, command.slice(1), { cwd: PROJECT_ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(command[0]!, command.slice(1), { cwd, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: Array<Record<string, unknown>> = []
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
