@@ -2,7 +2,7 @@
 // has lost its source), left alone when current, built once when several processes ask at once, and never
 // replaced by a failed build.
 import { spawn } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
@@ -111,4 +111,14 @@ t.test('without TypeScript (npm ci --omit=dev): a current dist/ runs, a stale on
   await t.rejects(buildWhenStale(root), {
     message: /^dist\/ needs building \(src\/main\.ts is newer than dist\/src\/main\.js\), but TypeScript is not installed \(npm ci --omit=dev leaves it out\): run npm ci, then npm run build, then this command again\.$/,
   })
+})
+
+t.test('every npm script that runs dist/ checks it first, as README says of npm start, migrate, psql, rotate-secret-key, conformance', async (t) => {
+  const { scripts } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const compiled = Object.keys(scripts).filter((name) => /\bnode dist\//.test(scripts[name]!))
+  t.same(compiled.sort(), ['conformance', 'migrate', 'psql', 'rotate-secret-key', 'start'])
+  for (const name of compiled) {
+    t.equal(scripts[`pre${name}`], 'node scripts/build-when-stale.mjs', `npm run ${name} builds dist/ first when it is stale`)
+    t.match(scripts[name], /^exec node /, `npm run ${name}: node takes the shell's place, so that npm's SIGTERM reaches it`)
+  }
 })
