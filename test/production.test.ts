@@ -60,6 +60,11 @@ t.test('npm start without dev dependencies: compiled server and worker, conforma
   t.ok(existsSync(path.join(tree, 'data/workbooks/kit.xlsx')), 'the workbook was written')
   t.notMatch(JSON.stringify(running.lines), /WORKBOOK_BUSY|reader stopped/, 'the workbook worker started and answered')
 
+  const migrate = await npm(['run', '--silent', 'migrate'])
+  t.equal(migrate.code, 1, 'npm run migrate on the running server\'s embedded database is refused')
+  t.match(migrate.stderr, /^migrate: The embedded database in \S+ is in use by process \d+\. Stop that process first/)
+  t.equal(migrate.stderr.trim().split('\n').length, 1, 'in one line, no stack trace')
+
   const postgres = processes.filter((p) => /postgres/.test(p.command)).map((p) => p.pid)
   t.ok(postgres.length > 0, 'the embedded database runs under it')
   t.equal(await stopServer(running), 0, 'SIGTERM to npm reaches the server, which exits 0')
