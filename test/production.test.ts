@@ -2,7 +2,7 @@
 // (no tsx, no TypeScript) serves Excel workbooks (the worker thread included) and passes the conformance kit run
 // by `npm run conformance`; npm's SIGTERM reaches the server; a source changed since the build is one line saying
 // what to do.
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'

@@ -3,7 +3,6 @@
 // runs, and a second run succeeds and re-seals nothing. Then the old key can be dropped.
 import { spawn } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
-import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import t from 'tap'
