@@ -53,6 +53,7 @@ export function whyStale(root) {
   const { include, outDir } = buildLayout(root)
   const sources = include.flatMap((folder) => filesUnder(root, folder, SOURCE))
   if (sources.length === 0) return undefined
+  if (!existsSync(path.join(root, outDir))) return `${outDir}/ has not been built yet`
   const compiledFrom = new Map(sources.map((source) => [path.join(outDir, source.replace(SOURCE, '.$1js')), source]))
   let oldest
   for (const [compiled, source] of compiledFrom) {

@@ -69,5 +69,7 @@ t.test('idle memory of npm start: under half of the PGlite server\'s; a warm sta
   // figures above). RSS summed counts pages postgres's processes share once per process; PSS splits them.
   t.comment(`RSS: ${(newMemory.rssKb / oldMemory.rssKb).toFixed(2)} of PGlite's; PSS: ${(newMemory.pssKb / oldMemory.pssKb).toFixed(2)}`)
   t.ok(newMemory.pssKb < oldMemory.pssKb / 2, `npm start's process tree holds ${mb(newMemory.pssKb)} (PSS), under half of PGlite's ${mb(oldMemory.pssKb)}`)
+  // What PGlite's tree holds beyond a node server (npm start's tree without postgres, npm included): its database.
+  t.ok(postgres.pssKb < (oldMemory.pssKb - (newMemory.pssKb - postgres.pssKb)) / 4, `PostgreSQL holds ${mb(postgres.pssKb)} (PSS), under a quarter of what PGlite adds to a server`)
   t.ok(running.startMs <= old.startMs, `start to ready ${running.startMs.toFixed(0)} ms, PGlite ${old.startMs.toFixed(0)} ms`)
 })
