@@ -40,7 +40,7 @@ const FIELDS = new Map<string, Field[]>(Object.entries({
   ],
 } satisfies Record<string, Field[]>))
 
-interface Dataset {
+export interface Dataset {
   actors: Map<string, Map<string, ErpActor>>
   nextKey: number
 }
