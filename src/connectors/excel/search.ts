@@ -31,15 +31,8 @@
  *   string is read as an encoded or ISO date; an empty cell or anything that is not a date never matches.
  */
 import { invalidRequest, type ConnectorFailure } from '../../connector/errors.js'
-import {
-  parseCheckboxValue,
-  parseDateTimeValue,
-  parseDoubleValue,
-  parseEncodedDate,
-  ValueEncodingError,
-  type FieldType,
-  type WallClock,
-} from '../../encoding/values.js'
+import { parseCheckboxValue, parseDateTimeValue, parseDoubleValue, parseEncodedDate, ValueEncodingError, type FieldType } from '../../encoding/field-values.js'
+import type { WallClock } from '../../encoding/wall-clock.js'
 
 /** A stored cell value as the connector holds it: text, number, boolean, a wall-clock date-time, or empty. */
 export type StoredValue = string | number | boolean | WallClock | null
