@@ -39,5 +39,7 @@ export function requestAddress(request: AddressedRequest): string {
  * wsdlWithAddress(wsdl, 'http://erp:8080/ErpConnectorWS.svc?a=1&b=2') // …<soap:address location="http://erp:8080/ErpConnectorWS.svc?a=1&amp;b=2"/>…
  */
 export function wsdlWithAddress(wsdl: string, address: string): string {
-  return wsdl.replace(/(<soap:address\s+location=")[^"]*(")/, `$1${escapeAttribute(address)}$2`)
+  // A function, not a replacement string: in one, a `$&` or `$'` in the client's query would insert parts of the WSDL.
+  const location = escapeAttribute(address)
+  return wsdl.replace(/(<soap:address\s+location=")[^"]*(")/, (_match, open: string, close: string) => `${open}${location}${close}`)
 }

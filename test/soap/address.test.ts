@@ -59,4 +59,18 @@ t.test('wsdlWithAddress sets the first soap:address, escaped for the attribute',
     '<wsdl:port><soap:address location="http://erp:8080/x.svc?a=1&amp;b=&quot;2&quot;"/></wsdl:port><soap:address location="http://second"/>',
   )
   t.equal(wsdlWithAddress('<definitions/>', 'http://erp/x.svc'), '<definitions/>', 'a WSDL without soap:address is left as it is')
+  t.equal(
+    wsdlWithAddress(wsdl, "http://erp/x.svc?a=$'&b=$&&c=$1"),
+    `<wsdl:port><soap:address location="http://erp/x.svc?a=$'&amp;b=$&amp;&amp;c=$1"/></wsdl:port><soap:address location="http://second"/>`,
+    'replacement patterns in the address are text',
+  )
+})
+
+t.test('a query that holds a replacement pattern ($&) is served in the WSDL as sent', async (t) => {
+  const app = Fastify({ logger: false })
+  app.get('/x.svc', async (request) => wsdlWithAddress('<soap:address location=""/>', requestAddress(request)))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  t.equal((await get(`${base}/x.svc?k=$&j=1&wsdl`)).text, `<soap:address location="${base}/x.svc?k=$&amp;j=1"/>`)
 })
