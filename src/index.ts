@@ -31,30 +31,22 @@ export type { ConnectorFactory, ConnectorOptions } from './connectors/registry.j
 // Errors and their codes, declared once.
 export { ConnectorFailure, ErrorCode, invalidRequest, type ErrorCodeValue } from './connector/errors.js'
 
-// SuperOffice's value encodings ([I:…], [F:…], [DT:…], [D:…]).
+// SuperOffice's value encodings ([I:…], [F:…], [DT:…], [D:…]), and field values by field type.
+export { encodeCheckbox, encodeDate, encodeDateTime, encodeDouble, encodeInteger, parseEncoded, type EncodedValue } from './encoding/encoded-tags.js'
 export {
   decodeFieldValue,
-  encodeCheckbox,
-  encodeDate,
-  encodeDateTime,
-  encodeDouble,
   encodeFieldValue,
-  encodeInteger,
   FIELD_TYPES,
   parseCheckboxValue,
   parseDateTimeValue,
   parseDoubleValue,
-  parseEncoded,
   parseEncodedDate,
   parseIntegerValue,
   ValueEncodingError,
-  wallClockFromUtcDate,
-  wallClockToUtcDate,
-  type EncodedValue,
   type FieldType,
   type FieldValue,
-  type WallClock,
-} from './encoding/values.js'
+} from './encoding/field-values.js'
+export { wallClockFromUtcDate, wallClockToUtcDate, type WallClock } from './encoding/wall-clock.js'
 
 // Search matching: advanced-search restrictions and the plain text search, as the Excel connector runs them.
 export { compileRestriction, containsText, OPERATORS_BY_TYPE, storedAsText, type Predicate, type StoredValue } from './connectors/excel/search.js'

@@ -10,7 +10,8 @@
  */
 import type { ErpConnectorWSOperationName, ErpConnectorWSOperations } from '../../generated/service.js'
 import type * as T from '../../generated/types.js'
-import { parseEncodedDate, type WallClock } from '../encoding/values.js'
+import { parseEncodedDate } from '../encoding/field-values.js'
+import type { WallClock } from '../encoding/wall-clock.js'
 
 /**
  * Longest string SuperOffice stores for each of these members (issue #14: its columns hold 254 characters). Keys,

@@ -8,7 +8,7 @@ import { ErpConnectorWS, type ErpConnectorWSOperationName, type ErpConnectorWSOp
 import type * as T from '../../generated/types.js'
 import { ACTOR_TYPES } from '../connector/host.js'
 import { EMPTY_GUID } from '../connector/guid.js'
-import { parseEncoded } from '../encoding/values.js'
+import { parseEncoded } from '../encoding/encoded-tags.js'
 import { checkWire, ENCODING_EXAMPLES, encodedAsTyped } from './checks.js'
 import { KitClient } from './client.js'
 import { compareLastModified, CrmLimitWatch } from './crm-limits.js'

@@ -7,7 +7,7 @@
 import type * as T from '../../generated/types.js'
 import type { ActorsResult, Connection, ErpActor, ErpConnector, FieldValues, Result, SearchRestriction } from '../connector/connector.js'
 import { ConnectorFailure, ErrorCode, invalidRequest } from '../connector/errors.js'
-import { parseDoubleValue } from '../encoding/values.js'
+import { parseDoubleValue } from '../encoding/field-values.js'
 
 type Field = T.FieldMetadataInfoWS & { FieldKey: string }
 
@@ -40,7 +40,7 @@ const FIELDS = new Map<string, Field[]>(Object.entries({
   ],
 } satisfies Record<string, Field[]>))
 
-interface Dataset {
+export interface Dataset {
   actors: Map<string, Map<string, ErpActor>>
   nextKey: number
 }
