@@ -5,7 +5,7 @@
 // package ships.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
@@ -69,6 +69,7 @@ t.test('a fresh project installs the packed tarball, serves its own connector mo
   mkdirSync(project)
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'acme-connector-host', private: true, type: 'module' }))
   await run('npm', ['install', path.join(root, tarball!.filename), '--no-audit', '--no-fund', '--prefer-offline'], { cwd: project, env: userEnv, timeout: 300_000 })
+  t.notOk(existsSync(path.join(project, 'node_modules/tsx')), 'no TypeScript loader is installed with the package')
   cpSync(path.join(PROJECT_ROOT, 'examples/http-json-erp'), path.join(project, 'http-json-erp'), { recursive: true })
 
   const apiKey = randomBytes(16).toString('hex')
@@ -79,7 +80,7 @@ t.test('a fresh project installs the packed tarball, serves its own connector mo
   const server = await startChild(
     process.execPath,
     ['node_modules/.bin/erp-connector-ws', 'start'],
-    { cwd: project, env: { ...userEnv, PORT: '0', DATA_DIR: path.join(project, 'data'), DATABASE_URL: database.url, CONNECTORS: './http-json-erp/connector.js,memory' } },
+    { cwd: project, env: { ...userEnv, PORT: '0', DATA_DIR: path.join(project, 'data'), DATABASE_URL: database.url, CONNECTORS: './http-json-erp/connector.js,excel' } },
     /give SuperOffice (http:[^\s"]+)/,
   )
   const endpoint = server.match[1]!
@@ -115,13 +116,15 @@ t.test('a fresh project installs the packed tarball, serves its own connector mo
   t.equal(refused.code, 1, 'with a wrong API key the kit fails: it reaches the ERP through the connector')
   t.match(refused.stdout, /The ERP refused the API key: check ApiKey in the connection settings/)
 
-  // The kit as a library, from the installed package, on the second connector of CONNECTORS.
-  const memoryKit = `import { runConformance } from 'erp-connector-ws/conformance'
-const report = await runConformance({ url: process.argv[1], config: new Map(), noWrites: false, timeoutMs: 30000, print: () => {} })
+  // The kit as a library, from the installed package, on the second connector of CONNECTORS: the Excel connector,
+  // whose workbook worker runs compiled too.
+  const excelKit = `import { runConformance } from 'erp-connector-ws/conformance'
+const report = await runConformance({ url: process.argv[1], config: new Map([['Filename', 'kit.xlsx']]), noWrites: false, timeoutMs: 30000, print: () => {} })
 console.log(JSON.stringify({ passed: report.count('passed'), failed: report.count('failed'), failures: report.results.filter((r) => r.status === 'failed') }))`
-  const memory = JSON.parse((await run(process.execPath, ['--input-type=module', '-e', memoryKit, `${endpoint}?ConnectorName=Memory`], { cwd: project, env: userEnv })).stdout) as KitCounts
-  t.equal(memory.failed, 0, 'the library kit passes the Memory connector, picked by ?ConnectorName=', { failures: memory.failures })
-  t.ok(memory.passed > 50, `and ran its checks (${memory.passed} passed)`)
+  const excel = JSON.parse((await run(process.execPath, ['--input-type=module', '-e', excelKit, `${endpoint}?ConnectorName=Excel`], { cwd: project, env: userEnv })).stdout) as KitCounts
+  t.equal(excel.failed, 0, 'the library kit passes the Excel connector, picked by ?ConnectorName=', { failures: excel.failures })
+  t.ok(excel.passed > 50, `and ran its checks (${excel.passed} passed)`)
+  t.ok(existsSync(path.join(project, 'data/workbooks/kit.xlsx')), 'the workbook is in DATA_DIR/workbooks')
 
   // startServer from the package, with the connector built by the program itself rather than named in CONNECTORS.
   const embedding = `import { startServer } from 'erp-connector-ws'

@@ -10,7 +10,7 @@ import t from 'tap'
 import { loadConnectors } from '../../src/connectors/registry.js'
 import { StartupError } from '../../src/startup.js'
 import { PROJECT_ROOT } from '../../src/server.js'
-import { TSX } from '../helpers/process.js'
+import { ensureBuilt } from '../helpers/process.js'
 
 const dir = mkdtempSync(path.join(tmpdir(), 'erp-connector-modules-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -72,8 +72,10 @@ t.test('a module by package name, resolved as the server\'s own imports are', as
   t.equal(connector!.name, 'AcmePackage')
 })
 
+/** The server as npm start runs it (compiled), in `dir`: relative module paths are resolved from there. */
 async function start(connectors: string): Promise<{ code: number; stderr: string }> {
-  return promisify(execFile)(TSX, [path.join(PROJECT_ROOT, 'src/main.ts')], { cwd: dir, env: { ...process.env, PORT: '0', DATA_DIR: dataDir, CONNECTORS: connectors }, timeout: 60_000 }).then(
+  await ensureBuilt()
+  return promisify(execFile)(process.execPath, [path.join(PROJECT_ROOT, 'dist/src/main.js')], { cwd: dir, env: { ...process.env, PORT: '0', DATA_DIR: dataDir, CONNECTORS: connectors }, timeout: 60_000 }).then(
     () => ({ code: 0, stderr: '' }),
     (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
   )
