@@ -133,13 +133,17 @@ async function fromModule(specifier: string, options: ConnectorOptions): Promise
   return connector as ErpConnector
 }
 
-/** What keeps `value` from being a connector, or undefined when it is one. */
+/**
+ * What keeps `value` from being a connector, or undefined when it is one: an object with a name, whose connector
+ * methods are functions, with at least one of them (a method left out answers the operation as not supported).
+ */
 function notAConnector(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return `it returned ${value === null ? 'null' : typeof value}, not an object`
   const candidate = value as Record<string, unknown>
   if (typeof candidate.name !== 'string' || candidate.name.trim() === '') return 'it has no name (a non-empty string, what ?ConnectorName= picks it by)'
-  const missing = CONNECTOR_METHODS.filter((method) => typeof candidate[method] !== 'function')
-  if (missing.length > 0) return `${candidate.name} has no method ${missing.join(', ')}`
+  const notFunctions = CONNECTOR_METHODS.filter((method) => candidate[method] !== undefined && typeof candidate[method] !== 'function')
+  if (notFunctions.length > 0) return `${candidate.name} has ${notFunctions.join(', ')} that ${notFunctions.length > 1 ? 'are not functions' : 'is not a function'}`
+  if (!CONNECTOR_METHODS.some((method) => typeof candidate[method] === 'function')) return `${candidate.name} has none of the connector methods, such as getConfigData, testConnection or getActors`
   return undefined
 }
 

@@ -42,6 +42,8 @@ write('not-a-function.js', `export default { name: 'Acme' }`)
 write('returns-null.js', `export default () => null`)
 write('nameless.js', connectorModule(''))
 write('half-done.js', connectorModule('Half', ['getList', 'getListItems']))
+write('not-functions.js', `export default () => ({ name: 'Odd', getConfigData: async () => ({}), getList: 'lists', getListItems: {} })`)
+write('methodless.js', `export default () => ({ name: 'Empty', close: async () => {} })`)
 write('throws.js', `export default () => { throw new Error('ACME_URL is not set') }`)
 write('syntax-error.js', `export default function (\n  oops`)
 write('missing-dependency.js', `import 'acme-not-installed'\nexport default () => null`)
@@ -55,8 +57,8 @@ t.test('a module by path, relative to the working directory: its default export 
   t.type(connectors, StartupError, 'the same connector twice is refused')
   t.match((connectors as Error).message, /^Cannot start: CONNECTORS lists two connectors named Acme \(\.\/acme\.js and \/.*\/acme\.js\)/)
 
-  const loaded = await loadConnectors({ dataDir: 'data', connectors: ['./acme.js', 'memory', './legacy.cjs'], env: { ACME_URL: 'http://erp' } })
-  t.same(loaded.map((c) => c.name), ['Acme', 'Memory', 'Legacy'], 'in the order listed; a CommonJS module.exports is the default export')
+  const loaded = await loadConnectors({ dataDir: 'data', connectors: ['./acme.js', 'memory', './legacy.cjs', './half-done.js'], env: { ACME_URL: 'http://erp' } })
+  t.same(loaded.map((c) => c.name), ['Acme', 'Memory', 'Legacy', 'Half'], 'in the order listed; a CommonJS module.exports is the default export; methods may be left out')
   const ctx = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
   t.same(JSON.parse((await loaded[0]!.getConfigData(ctx)).UserExplanation!), { dataDir, acme: 'http://erp' }, 'options: DATA_DIR made absolute, and the environment')
 })
@@ -95,7 +97,8 @@ t.test('a connector module that does not load or build a connector: one line say
     ['./throws.js', /^Cannot start: CONNECTORS names "\.\/throws\.js", whose default export failed to build the connector: Error: ACME_URL is not set\.$/],
     ['./returns-null.js', /^Cannot start: CONNECTORS names "\.\/returns-null\.js", whose default export built something that is not a connector: it returned null, not an object/],
     ['./nameless.js', /built something that is not a connector: it has no name \(a non-empty string, what \?ConnectorName= picks it by\)/],
-    ['./half-done.js', /built something that is not a connector: Half has no method getList, getListItems \(see README, "Writing a connector"\)\.$/],
+    ['./not-functions.js', /built something that is not a connector: Odd has getList, getListItems that are not functions \(see README, "Writing a connector"\)\.$/],
+    ['./methodless.js', /built something that is not a connector: Empty has none of the connector methods, such as getConfigData, testConnection or getActors \(see README/],
     ['excel,./memory-twin.mjs,memory', /^Cannot start: CONNECTORS lists two connectors named Memory \(\.\/memory-twin\.mjs and memory\)/],
   ]
   for (const [connectors, message] of rows) {
