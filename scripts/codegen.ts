@@ -14,6 +14,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseWsdl } from 'wsdl-tsclient'
 import { readXml, type XmlElement } from '../src/soap/xml.js'
+import { emitContract } from './codegen/contract.js'
 
 const XS = 'http://www.w3.org/2001/XMLSchema'
 const WSDL = 'http://schemas.xmlsoap.org/wsdl/'
@@ -24,13 +25,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const DEFAULT_WSDL = 'wsdl/ErpConnectorWS.wsdl'
 const outDir = path.join(root, 'generated')
 
-interface QName {
+export interface QName {
   ns: string
   name: string
 }
-type Primitive = 'string' | 'boolean' | 'int'
-type TypeRef = { kind: 'primitive'; xsd: Primitive } | { kind: 'named'; ns: string; name: string }
-interface Member {
+export type Primitive = 'string' | 'boolean' | 'int'
+export type TypeRef = { kind: 'primitive'; xsd: Primitive } | { kind: 'named'; ns: string; name: string }
+export interface Member {
   name: string
   ns: string
   type: TypeRef
@@ -38,21 +39,21 @@ interface Member {
   unbounded: boolean
   nillable: boolean
 }
-type Shape =
+export type Shape =
   | { kind: 'struct'; members: Member[] }
   | { kind: 'array'; item: Member }
   | { kind: 'dictionary'; entry: QName; key: Member; value: Member }
-interface ComplexType {
+export interface ComplexType {
   ns: string
   name: string
   shape: Shape
 }
-interface EnumType {
+export interface EnumType {
   ns: string
   name: string
   values: string[]
 }
-interface Operation {
+export interface Operation {
   name: string
   soapAction: string
   request: string
@@ -227,7 +228,7 @@ async function crossCheck(wsdlRelative: string, operations: Operation[], wrapper
   }
 }
 
-interface Model {
+export interface Model {
   wsdlRelative: string
   /** The wsdl:service name: names the operation table and its types. */
   service: string
@@ -540,6 +541,7 @@ export async function generate(wsdlRelative = DEFAULT_WSDL): Promise<Map<string,
     ['types.ts', emitTypes(model)],
     ['codecs.ts', emitCodecs(model)],
     ['service.ts', emitService(model)],
+    ['contract.ts', emitContract(model)],
   ])
 }
 
