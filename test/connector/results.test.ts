@@ -2,7 +2,7 @@
 import t from 'tap'
 import { ConnectorFailure } from '../../src/connector/errors.js'
 import { normalizeGuid } from '../../src/connector/guid.js'
-import { errorResult, finish, withActorDefaults } from '../../src/connector/host.js'
+import { complete, errorResult, finish } from '../../src/connector/host.js'
 
 t.test('finish: IsOk always agrees with State; State wins; all base parts present', async (t) => {
   const rows: Array<[string, Parameters<typeof finish>[0], [string, boolean]]> = [
@@ -43,8 +43,8 @@ t.test('errorResult: exceptions as SuperOffice host shapes them; ConnectorFailur
   t.equal(errorResult(loop).TechExplanation!.split('\n').length - 1, 10, 'a cause cycle is cut off')
 })
 
-t.test('withActorDefaults fills in SuperOffice constructor defaults', async (t) => {
-  t.same(withActorDefaults({}), { ActorType: 'Unknown', ErpKey: '', FieldValues: new Map(), LastModified: '', ParentActorType: 'Unknown', ParentErpKey: '' })
+t.test('complete fills in SuperOffice constructor defaults for an actor', async (t) => {
+  t.same(complete('ErpActorWS', {}), { ActorType: 'Unknown', ErpKey: '', FieldValues: new Map(), LastModified: '', ParentActorType: 'Unknown', ParentErpKey: '' })
 })
 
 t.test('normalizeGuid: the formats new Guid(string) takes, lower-case D out', async (t) => {
