@@ -125,9 +125,13 @@ export function selectConnector(connectors: readonly ErpConnector[], query: unkn
 
 /**
  * Where a call stands before the connector runs: the connection it works on (null when it names none, or the
- * all-zero GUID of a configuration list), and whether that connection is a stored one whose use is recorded.
+ * all-zero GUID of a configuration list), the configuration in play (whose Password values the call masks), and
+ * whether the connection is a stored one whose use is recorded. Or, already, the answer.
  */
-type Target = { connection: Connection | null; stored: boolean } | { answer: Base }
+export type Target = { connection: Connection | null; config: Connection['config'] | undefined; stored: boolean } | { answer: Base }
+
+/** Operations whose method is a hook: a connector without it has nothing to prepare or clean up. */
+const HOOKS: ReadonlySet<OperationName> = new Set(['WSSaveConnection', 'WSDeleteConnection'])
 
 /** Resolves the connection a request names, by the operation's lifecycle. */
 export async function resolveTarget(
@@ -137,16 +141,22 @@ export async function resolveTarget(
   request: Wire,
   log: ConnectorLogger,
 ): Promise<Target> {
-  if (!OPERATIONS[operation].connectionGuid) return { connection: null, stored: false }
+  if (!OPERATIONS[operation].connectionGuid) {
+    const config = operation === 'WSTestConfigData' ? ((request.ConnectionInfo as Connection['config'] | null) ?? new Map()) : undefined
+    return { connection: null, config, stored: false }
+  }
   const raw = request.ConnectionGuid as string | null | undefined
   const id = normalizeGuid(raw)
   switch (operation) {
-    case 'WSSaveConnection':
+    case 'WSSaveConnection': {
       if (id === undefined || id === EMPTY_GUID) throw invalidConnectionId(raw)
-      return { connection: { id, connectorName: connector.name, config: (request.ConnectionInfo as Connection['config'] | null) ?? new Map() }, stored: false }
+      const config = (request.ConnectionInfo as Connection['config'] | null) ?? new Map()
+      return { connection: { id, connectorName: connector.name, config }, config, stored: false }
+    }
     case 'WSDeleteConnection':
       try {
-        return { connection: await storedConnection(store, connector, raw, log), stored: false }
+        const connection = await storedConnection(store, connector, raw, log)
+        return { connection, config: connection.config, stored: false }
       } catch (error) {
         // Deleting what is already gone succeeds: SuperOffice calls this only "in case the connector needs to know".
         if (error instanceof ConnectorFailure && error.code === ErrorCode.UnknownConnectionId) return { answer: finish({}) }
@@ -155,10 +165,11 @@ export async function resolveTarget(
     case 'WSGetList':
     case 'WSGetListItems':
       // Configuration lists are asked for with the all-zero GUID while SuperOffice Admin sets a connection up.
-      if (id === EMPTY_GUID) return { connection: null, stored: false }
+      if (id === EMPTY_GUID) return { connection: null, config: undefined, stored: false }
       break
   }
-  return { connection: await storedConnection(store, connector, raw, log), stored: true }
+  const connection = await storedConnection(store, connector, raw, log)
+  return { connection, config: connection.config, stored: true }
 }
 
 async function storedConnection(store: ConnectionStore, connector: ErpConnector, raw: string | null | undefined, log: ConnectorLogger): Promise<Connection> {
@@ -184,8 +195,7 @@ async function serve(deps: HostDependencies, operation: OperationName, request: 
     const connector = selectConnector(deps.connectors, soap.request.query)
     const target = await resolveTarget(deps.store, operation, connector, request, log())
     if ('answer' in target) return target.answer as Wire
-    const { connection } = target
-    const config = connection?.config ?? (operation === 'WSTestConfigData' ? ((request.ConnectionInfo as Connection['config'] | null) ?? new Map()) : undefined)
+    const { connection, config } = target
     let result: Wire
     let secretFields: Set<string> | undefined
     try {
@@ -199,7 +209,7 @@ async function serve(deps: HostDependencies, operation: OperationName, request: 
       if (contract.connectionGuid) args.connection = connection
       const method = connector[contract.method] as unknown as ((ctx: CallContext, args: Wire) => Promise<Outcome> | Outcome) | undefined
       if (method) result = secrets.hide(shapeResult(operation, await method.call(connector, ctx, args)))
-      else if (operation === 'WSSaveConnection' || operation === 'WSDeleteConnection') result = finish({}) as Wire
+      else if (HOOKS.has(operation)) result = finish({}) as Wire
       else throw notSupported(connector.name, operation)
     } catch (error) {
       if (target.stored && connection) recordUse(deps.store, connection, errorResult(secrets.hideError(error)), log())
