@@ -94,7 +94,7 @@ const online = onlineKeyFile
 
 console.log(`Conformance of ${url}${noWrites ? ' (read-only)' : ''}`)
 const report = await runConformance({ url, config, noWrites, traceDir, timeoutMs, online, print: (line) => console.log(line) })
-if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ url, results: report.results, passed: report.count('passed'), failed: report.count('failed'), skipped: report.count('skipped') }, null, 2))
+if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ url, results: report.results, passed: report.count('passed'), failed: report.count('failed'), warnings: report.count('warning'), skipped: report.count('skipped') }, null, 2))
 if (traceDir) console.log(`\nexchanges saved in ${traceDir}`)
 console.log(`\n${report.summary()}`)
 process.exit(report.count('failed') > 0 ? 1 : 0)

@@ -10,7 +10,8 @@ import { METRICS_ACCESS, type MetricsAccess } from './metrics.js'
 import { DEFAULT_TIMEOUTS, type Timeouts } from './server.js'
 import { DEFAULT_MAX_WORKBOOKS } from './connectors/excel/connector.js'
 import { DEFAULT_CONNECTORS, SHIPPED_CONNECTOR_NAMES, type ShippedConnectorName } from './connectors/registry.js'
-import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_DEPTH, DEFAULT_MAX_NAME_LENGTH, DEFAULT_MAX_NAMESPACE_DECLARATIONS } from './soap/plugin.js'
+import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_DEPTH } from './soap/plugin.js'
+import { DEFAULT_MAX_ATTRIBUTES, DEFAULT_MAX_NAME_LENGTH, DEFAULT_MAX_NAMESPACE_DECLARATIONS } from './soap/xml.js'
 
 export interface AppConfig {
   port: number

@@ -3,20 +3,20 @@
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import { ErpConnectorWS } from '../generated/service.js'
 import { createAccessGuard } from './access.js'
 import type { ConnectionStore } from './connections/store.js'
 import type { ErpConnector } from './connector/connector.js'
 import { createConnectorHost } from './connector/host.js'
+import { PROJECT_ROOT } from './layout.js'
 import { createMetrics, type MetricsAccess, type MetricsSources } from './metrics.js'
 import { authenticateRoute, OnlineAuthenticator } from './online/authenticate.js'
 import { DEFAULT_BODY_LIMIT, soapPlugin } from './soap/plugin.js'
 import { discardRestOfBody } from './soap/transport.js'
 
 export const ENDPOINT_PATH = '/ErpConnectorWS.svc'
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export { PROJECT_ROOT }
 
 /** How long a client may take, in milliseconds, before the server closes its connection. */
 export interface Timeouts {

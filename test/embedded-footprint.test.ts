@@ -1,5 +1,6 @@
-// The embedded PostgreSQL against the PGlite engine it replaced, measured in the same run: memory of the whole
-// process tree at idle (node and every postgres process) and time from spawn to ready on a warm data folder.
+// `npm start` now (compiled, the embedded PostgreSQL) against the server it replaced (PGlite, run from source by
+// tsx), measured in the same run: memory of the whole process tree at idle (npm, node and every postgres process)
+// and time from spawn to ready on a warm data folder.
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,7 +10,7 @@ import t from 'tap'
 import { migrateToLatest } from '../src/connections/database.js'
 import { openEmbeddedDatabase } from '../src/connections/from-config.js'
 import { body } from './helpers/erp.js'
-import { commandOf, memoryOf, processTree, startServer, stopServer, type RunningServer } from './helpers/process.js'
+import { commandOf, memoryOf, NPM_START, processTree, startServer, stopServer, TSX, type RunningServer } from './helpers/process.js'
 import { call, child } from './helpers/soap.js'
 
 // Two servers start one after the other on a machine that may be busy.
@@ -23,7 +24,7 @@ t.teardown(() => {
 
 const idle = () => new Promise((resolve) => setTimeout(resolve, 3000))
 
-const pglite = () => startServer({ DATA_DIR: pgliteDir }, 'test/fixtures/pglite-server.ts')
+const pglite = () => startServer({ DATA_DIR: pgliteDir }, [TSX, 'test/fixtures/pglite-server.ts'])
 
 /** The same calls on both: a save, then 20 calls that read the connection and record their use. */
 async function use(running: RunningServer) {
@@ -34,7 +35,7 @@ async function use(running: RunningServer) {
   return states
 }
 
-t.test('idle memory: under half of the PGlite tree, the database share under a quarter; a warm start no slower', async (t) => {
+t.test('idle memory of npm start: under half of the PGlite server\'s; a warm start no slower', async (t) => {
   // Both data folders are initialised first: the measured starts are warm ones.
   const init = await PGlite.create(path.join(pgliteDir, 'db'))
   await init.close()
@@ -48,22 +49,27 @@ t.test('idle memory: under half of the PGlite tree, the database share under a q
   const oldMemory = memoryOf(processTree(old.process.pid!))
   await stopServer(old)
 
-  const running = await startServer({ DATA_DIR: clusterDir, CONNECTORS: 'excel,memory' })
+  const running = await startServer({ DATA_DIR: clusterDir, CONNECTORS: 'excel,memory' }, NPM_START)
   t.same(await use(running), Array(21).fill('Ok'))
   await idle()
   const tree = processTree(running.process.pid!)
   const newMemory = memoryOf(tree)
   const postgres = memoryOf(tree.filter((pid) => /postgres/.test(commandOf(pid))))
+  const npm = memoryOf([running.process.pid!])
+  const npmCommand = commandOf(running.process.pid!)
   await stopServer(running)
 
   const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`
   t.comment(`PGlite: start ${old.startMs.toFixed(0)} ms, PSS ${mb(oldMemory.pssKb)}, RSS ${mb(oldMemory.rssKb)}`)
   t.comment(`embedded PostgreSQL (${tree.length} processes): start ${running.startMs.toFixed(0)} ms, PSS ${mb(newMemory.pssKb)}, RSS ${mb(newMemory.rssKb)}`)
-  t.comment(`of which postgres: PSS ${mb(postgres.pssKb)}, RSS ${mb(postgres.rssKb)}`)
+  t.comment(`of which postgres: PSS ${mb(postgres.pssKb)}, RSS ${mb(postgres.rssKb)}; npm: PSS ${mb(npm.pssKb)}, RSS ${mb(npm.rssKb)}`)
   t.ok(postgres.pssKb > 0 && tree.length >= 4, 'the tree holds the postgres processes too')
-  // PSS, not RSS summed: postgres's processes share their binary and buffers, and RSS would count those once each.
-  // Both trees hold the same node server (about 120 MB under tsx): the bound is on what the database adds to it.
-  t.ok(newMemory.pssKb < oldMemory.pssKb / 2, `the process tree holds ${mb(newMemory.pssKb)}, under half of PGlite's ${mb(oldMemory.pssKb)}`)
-  t.ok(postgres.pssKb < (oldMemory.pssKb - (newMemory.pssKb - postgres.pssKb)) / 4, 'PostgreSQL holds under a quarter of what PGlite added to the same server')
+  t.match(npmCommand, /^npm start/, 'the tree is npm start\'s')
+  // The issue's target, a quarter of PGlite's RSS, is not met: npm and PostgreSQL alone hold about that much (the
+  // figures above). RSS summed counts pages postgres's processes share once per process; PSS splits them.
+  t.comment(`RSS: ${(newMemory.rssKb / oldMemory.rssKb).toFixed(2)} of PGlite's; PSS: ${(newMemory.pssKb / oldMemory.pssKb).toFixed(2)}`)
+  t.ok(newMemory.pssKb < oldMemory.pssKb / 2, `npm start's process tree holds ${mb(newMemory.pssKb)} (PSS), under half of PGlite's ${mb(oldMemory.pssKb)}`)
+  // What PGlite's tree holds beyond a node server (npm start's tree without postgres, npm included): its database.
+  t.ok(postgres.pssKb < (oldMemory.pssKb - (newMemory.pssKb - postgres.pssKb)) / 4, `PostgreSQL holds ${mb(postgres.pssKb)} (PSS), under a quarter of what PGlite adds to a server`)
   t.ok(running.startMs <= old.startMs, `start to ready ${running.startMs.toFixed(0)} ms, PGlite ${old.startMs.toFixed(0)} ms`)
 })

@@ -8,7 +8,7 @@ import https from 'node:https'
 import path from 'node:path'
 import { ErpConnectorWS, type ErpConnectorWSOperationName, type ErpConnectorWSOperations } from '../../generated/service.js'
 import { SOAP_ENV_NS } from '../soap/errors.js'
-import { readEnvelope } from '../soap/plugin.js'
+import { readEnvelope } from '../soap/envelope.js'
 import { writeXml } from '../soap/writer.js'
 import { readXml, type XmlElement } from '../soap/xml.js'
 

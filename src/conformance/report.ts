@@ -1,8 +1,9 @@
 /**
  * The conformance report: one line per check, grouped by flow, printed as it goes (the progress a person watches
- * on a slow connector), and kept for --json.
+ * on a slow connector), and kept for --json. A warning points at something that works but is likely not what the
+ * author meant; unlike a failure it does not fail the run.
  */
-export type CheckStatus = 'passed' | 'failed' | 'skipped'
+export type CheckStatus = 'passed' | 'failed' | 'warning' | 'skipped'
 
 export interface CheckResult {
   flow: string
@@ -34,6 +35,11 @@ export class Report {
     this.print(`  FAIL  ${check}\n          expected: ${expected}\n          got:      ${got}`)
   }
 
+  warn(check: string, expected: string, got: string): void {
+    this.add({ flow: this.currentFlow, check, status: 'warning', expected, got })
+    this.print(`  WARN  ${check}\n          expected: ${expected}\n          got:      ${got}`)
+  }
+
   skip(check: string, why: string): void {
     this.add({ flow: this.currentFlow, check, status: 'skipped', note: why })
     this.print(`  skip  ${check}  (${why})`)
@@ -50,10 +56,11 @@ export class Report {
     return this.results.filter((r) => r.status === status).length
   }
 
-  /** The closing line: `N passed, N failed` (and skipped, when any). */
+  /** The closing line: `N passed, N failed` (and warnings and skipped, when any). */
   summary(): string {
+    const warnings = this.count('warning')
     const skipped = this.count('skipped')
-    return `${this.count('passed')} passed, ${this.count('failed')} failed${skipped ? `, ${skipped} skipped` : ''}`
+    return `${this.count('passed')} passed, ${this.count('failed')} failed${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}${skipped ? `, ${skipped} skipped` : ''}`
   }
 
   private add(result: CheckResult): void {

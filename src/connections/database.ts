@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { FileMigrationProvider, Kysely, Migrator, PostgresDialect, type Generated, type MigrationResultSet } from 'kysely'
 import pg from 'pg'
 
+// Beside this module's tree: migrations/*.ts from the source, dist/migrations/*.js compiled (never the .d.ts).
 const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations')
 
 /** Stored configuration value: as received, null, or sealed with the connection secret key. */

@@ -7,7 +7,7 @@
 import type { Connection, ConnectorMethods, ErpActor, ErpConnector, FieldMetadata, FieldValues, Outcome, ResultOf, SearchRestriction } from '../connector/connector.js'
 import { ConnectorFailure, ErrorCode, invalidRequest } from '../connector/errors.js'
 import { field, ranked } from '../connector/fields.js'
-import { parseDoubleValue } from '../encoding/values.js'
+import { parseDoubleValue } from '../encoding/field-values.js'
 
 // Maps, not plain objects: list names and actor types come from callers ("constructor" must find nothing).
 const LISTS = new Map<string, Array<[string, string]>>([
@@ -46,7 +46,7 @@ const CONFIG_FIELDS = [
 
 type ActorsResult = ResultOf<'WSGetActors'>
 
-interface Dataset {
+export interface Dataset {
   actors: Map<string, Map<string, ErpActor>>
   nextKey: number
 }

@@ -1,20 +1,69 @@
 // The conformance kit passes every connector this server ships, and names each mistake of a broken one: the
-// broken connectors are this server behind a proxy that rewrites its answers the way a faulty handler would.
+// broken connectors are this server behind a proxy that rewrites its answers the way a faulty handler would, and
+// for what breaks inside SuperOffice rather than on the wire (the CRM limits), connectors served by this server
+// that answer well-formed values SuperOffice cannot store, compare or map.
 import { execFile } from 'node:child_process'
 import http from 'node:http'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { runConformance } from '../../src/conformance/kit.js'
-import { createMemoryConnector } from '../../src/connectors/memory.js'
+import { createMemoryConnector, type MemoryConnector } from '../../src/connectors/memory.js'
 import { createExcelConnector } from '../../src/connectors/excel/connector.js'
 import { PROJECT_ROOT } from '../../src/server.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import type { ErpConnector } from '../../src/connector/connector.js'
+import { field } from '../../src/connector/fields.js'
 import { startTestServer } from '../helpers/server.js'
 
+/** The Memory connector with some of its answers changed, served as `?ConnectorName=name`. */
+function memoryThat(name: string, change: (memory: MemoryConnector) => Partial<ErpConnector>): ErpConnector {
+  const memory = createMemoryConnector({ name })
+  return { ...memory, ...change(memory) }
+}
+
+/** The Memory connector answering a Person it created with this LastModified. */
+const personLastModified = (name: string, lastModified: string) =>
+  memoryThat(name, (memory) => ({
+    async createActor(ctx, args) {
+      const created = await memory.createActor(ctx, args)
+      return created.Actor?.ActorType === 'Person' ? { ...created, Actor: { ...created.Actor, LastModified: lastModified } } : created
+    },
+  }))
+
+const misbehaving: ErpConnector[] = [
+  memoryThat('LongDisplayName', (memory) => ({
+    async getSupportedActorTypeFields(ctx, args) {
+      const fields = await memory.getSupportedActorTypeFields(ctx, args)
+      return { ...fields, FieldMetaDataObjects: fields.FieldMetaDataObjects?.map((f) => (f.FieldKey === 'NAME' ? { ...f, DisplayName: 'N'.repeat(300) } : f)) }
+    },
+  })),
+  memoryThat('NearMiss', (memory) => ({
+    async getSupportedActorTypeFields(ctx, args) {
+      const fields = await memory.getSupportedActorTypeFields(ctx, args)
+      const list = fields.FieldMetaDataObjects ?? []
+      if (args.ActorType !== 'Customer') return fields
+      return { ...fields, FieldMetaDataObjects: [...list, field('ADDRESS1', { displayName: 'Address', rank: list.length + 1 })] }
+    },
+  })),
+  memoryThat('ShuffledFields', (memory) => {
+    const asked = new Map<string, number>()
+    return {
+      async getSupportedActorTypeFields(ctx, args) {
+        const fields = await memory.getSupportedActorTypeFields(ctx, args)
+        asked.set(args.ActorType, (asked.get(args.ActorType) ?? 0) + 1)
+        return asked.get(args.ActorType) === 1 ? fields : { ...fields, FieldMetaDataObjects: [...(fields.FieldMetaDataObjects ?? [])].reverse() }
+      },
+    }
+  }),
+  personLastModified('UnreadableLastModified', 'version 1'),
+  personLastModified('NumberLastModified', '103423595'),
+  personLastModified('OlderLastModified', '2000-01-01T00:00:00.000Z'),
+]
+
 const workbooks = mkdtempSync(path.join(tmpdir(), 'erp-kit-'))
-const server = await startTestServer({ connectors: [createExcelConnector({ workbooksDir: workbooks }), createMemoryConnector()] })
+const server = await startTestServer({ connectors: [createExcelConnector({ workbooksDir: workbooks }), createMemoryConnector(), ...misbehaving] })
 t.teardown(async () => {
   await server.close()
   rmSync(workbooks, { recursive: true, force: true })
@@ -37,6 +86,60 @@ t.test('every connector we ship passes', async (t) => {
   t.notMatch(readOnly.output, /WSCreateActor|WSSaveActors:/, 'read-only mode creates and saves nothing')
   for (const flow of ['1. Admin setup', '2. Metadata', '3. CRM use', '4. Sync', '5. Error semantics']) t.match(excel.output, flow)
 })
+
+// What each connector does wrong, the only checks that fail for it, and the report lines that say where.
+const overLimits: Array<{ connector: string; config?: Record<string, string>; failures: string[]; warnings?: string[]; lines: RegExp[] }> = [
+  {
+    connector: 'LongDisplayName',
+    failures: ['DisplayName at most 254 characters'],
+    lines: [/FAIL {2}DisplayName at most 254 characters\n\s+expected: at most 254 characters.*\n\s+got: +WSGetSupportedActorTypeFields: Customer field NAME: 300 characters, "N{40}…"; WSGetSupportedActorTypeFields: Customer field NAME: 300 characters/],
+  },
+  {
+    connector: 'Memory',
+    config: { Comment: 'c'.repeat(1100) },
+    failures: ['configuration values at most 1,023 characters'],
+    lines: [/FAIL {2}configuration values at most 1,023 characters\n.*\n\s+got: +Comment: 1,100 characters/],
+  },
+  {
+    connector: 'NearMiss',
+    failures: [],
+    warnings: ['Customer field ADDRESS1 is not mapped automatically'],
+    lines: [/WARN {2}Customer field ADDRESS1 is not mapped automatically\n\s+expected: POSTALAD1, the CRM field SuperOffice maps automatically/],
+  },
+  {
+    connector: 'ShuffledFields',
+    failures: ['field keys of Customer are the same when asked again', 'field keys of Person are the same when asked again'],
+    lines: [/FAIL {2}field keys of Person are the same when asked again\n.*FIRSTNAME, LASTNAME, BIRTHDATE, EMAIL\n\s+got: +EMAIL, BIRTHDATE, LASTNAME, FIRSTNAME/],
+  },
+  {
+    connector: 'UnreadableLastModified',
+    failures: ['LastModified is a number or a date-time'],
+    lines: [/FAIL {2}LastModified is a number or a date-time\n.*\n\s+got: +WSCreateActor: Person \d+: "version 1"/],
+  },
+  {
+    connector: 'NumberLastModified',
+    failures: ['LastModified comparable across actors'],
+    lines: [/FAIL {2}LastModified comparable across actors\n.*\n\s+got: +date-time "20\d\d-.*" \(WSCreateActor: Customer \d+\) and number "103423595" \(WSCreateActor: Person \d+\)/],
+  },
+  {
+    connector: 'OlderLastModified',
+    failures: ['LastModified of an actor saved later is not less than of one saved earlier'],
+    lines: [/FAIL {2}LastModified of an actor saved later is not less than of one saved earlier\n.*\n\s+got: +WSCreateActor: Person \d+: "2000-01-01T00:00:00.000Z", after WSCreateActor: Customer \d+:/],
+  },
+]
+
+for (const { connector, config, failures, warnings = [], lines } of overLimits) {
+  t.test(`CRM limits: ${connector}${config ? ' with a long --config value' : ''} is reported in flow 6`, async (t) => {
+    const { report, output } = await kit(`${server.endpoint}?ConnectorName=${connector}`, config)
+    const limitsFlow = output.slice(output.indexOf('6. CRM limits'))
+    const failed = report.results.filter((r) => r.status === 'failed').map((r) => r.check)
+    t.same(failed, failures, 'the failures, and no others', failed.join() === failures.join() ? {} : { output })
+    t.same(report.results.filter((r) => r.status === 'warning').map((r) => r.check), warnings, 'the warnings')
+    t.ok(report.results.filter((r) => r.status !== 'passed' && r.status !== 'skipped').every((r) => r.flow === '6. CRM limits'), 'reported in flow 6')
+    for (const line of lines) t.match(limitsFlow, line)
+    t.ok(report.count('passed') > 100, 'every other flow still runs')
+  })
+}
 
 /** This server, with every answer passed through `rewrite`. */
 async function brokenProxy(rewrite: (body: string) => string): Promise<{ url: string; close: () => Promise<void> }> {
@@ -104,6 +207,9 @@ t.test('the command line: exit status, closing line, --json, bad arguments', asy
   const bad = await run([`${broken.url}?ConnectorName=Memory`])
   t.equal(bad.code, 1)
   t.match(bad.stdout.trim().split('\n').at(-1), /^\d+ passed, [1-9]\d* failed$/)
+  const warned = await run([`${server.endpoint}?ConnectorName=NearMiss`])
+  t.equal(warned.code, 0, 'a warning does not fail the run')
+  t.match(warned.stdout.trim().split('\n').at(-1), /^\d+ passed, 0 failed, 1 warning$/)
   const usage = await run(['not-a-url'])
   t.equal(usage.code, 2)
   t.match(usage.stderr, /is not an http\(s\) URL/)

@@ -3,7 +3,6 @@
 // runs, and a second run succeeds and re-seals nothing. Then the old key can be dropped.
 import { spawn } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
-import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import t from 'tap'
@@ -11,10 +10,11 @@ import { openDatabase } from '../../src/connections/database.js'
 import { SecretBox } from '../../src/connections/secrets.js'
 import { PROJECT_ROOT } from '../../src/server.js'
 import { body, outcome } from '../helpers/erp.js'
+import { ensureBuilt } from '../helpers/process.js'
 import { startTestServer } from '../helpers/server.js'
 import { call } from '../helpers/soap.js'
 
-const TSX = path.join(PROJECT_ROOT, 'node_modules/.bin/tsx')
+await ensureBuilt()
 const dataDir = t.testdir({})
 const [oldKey, newKey] = [randomBytes(32), randomBytes(32)]
 const ring = `${newKey.toString('base64')},${oldKey.toString('hex')}`
@@ -31,7 +31,8 @@ const during = await startTestServer({ secrets: new SecretBox([newKey, oldKey]),
 t.teardown(() => during.close())
 
 function rotate(keys = ring): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(TSX, ['scripts/rotate-secret-key.ts'], {
+  // As npm run rotate-secret-key runs it: compiled.
+  const child = spawn(process.execPath, ['dist/scripts/rotate-secret-key.js'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, DATABASE_URL: url, CONNECTION_SECRET_KEY: keys, DATA_DIR: dataDir },
   })

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { createInterface } from 'node:readline'
 import pg from 'pg'
 import t from 'tap'
-import { freePort } from '../helpers/process.js'
+import { ensureBuilt, freePort, SERVER_COMMAND } from '../helpers/process.js'
 import { PROJECT_ROOT } from '../../src/server.js'
 import { ADMIN_URL } from '../helpers/database.js'
 import { body, outcome } from '../helpers/erp.js'
@@ -34,7 +34,8 @@ t.test('starts with the database down, answers CONNECTION_STORE_UNAVAILABLE, and
   url.hostname = '127.0.0.1'
   url.port = String(databasePort)
   url.pathname = `/${name}`
-  const server = spawn(path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+  await ensureBuilt()
+  const server = spawn(SERVER_COMMAND[0]!, SERVER_COMMAND.slice(1), {
     cwd: PROJECT_ROOT,
     env: { ...process.env, PORT: '0', DATA_DIR: dataDir, DATABASE_URL: url.toString(), LOG_LEVEL: 'info' },
   })

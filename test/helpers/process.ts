@@ -1,15 +1,31 @@
 /**
- * The real server as `npm start` runs it (tsx src/main.ts), in a child process, and the processes it leaves
- * behind: its process tree read from /proc, and that tree's memory.
+ * The real server as `npm start` runs it (node dist/src/main.js, compiled), in a child process, and the processes
+ * it leaves behind: its process tree read from /proc, and that tree's memory.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import { buildWhenStale } from '../../scripts/build-when-stale.mjs'
 import { PROJECT_ROOT } from '../../src/server.js'
 
+/** For what runs from source: the stand-ins of test/fixtures, and the earlier server they measure against. */
 export const TSX = path.join(PROJECT_ROOT, 'node_modules/.bin/tsx')
+
+/** What `npm start` runs once its prestart step has found dist/ current (or built it). */
+export const SERVER_COMMAND: readonly string[] = [process.execPath, 'dist/src/main.js']
+/** `npm start` itself: npm, its prestart step, then the server in npm's place (package.json's `exec`). */
+export const NPM_START: readonly string[] = ['npm', 'start']
+
+let built: Promise<unknown> | undefined
+/**
+ * dist/ current: `npm test` builds it before tap starts; this covers a test file run by itself (npx tap FILE) and a
+ * source changed since. Cheap when current; test files running at once take turns if not, and one builds.
+ */
+export function ensureBuilt(): Promise<unknown> {
+  return (built ??= buildWhenStale(PROJECT_ROOT))
+}
 
 export interface RunningServer {
   process: ChildProcess
@@ -20,16 +36,19 @@ export interface RunningServer {
   startMs: number
 }
 
-/** `script`: src/main.ts, or a stand-in that logs the same ready line. */
-export async function startServer(env: Record<string, string>, script = 'src/main.ts'): Promise<RunningServer> {
+/** `command`: the server as npm start runs it, or a stand-in that logs the same ready line; run in `cwd`. */
+export async function startServer(env: Record<string, string>, command: readonly string[] = SERVER_COMMAND, cwd = PROJECT_ROOT): Promise<RunningServer> {
+  await ensureBuilt()
   const started = performance.now()
-  const child = spawn(TSX, [script], { cwd: PROJECT_ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(command[0]!, command.slice(1), { cwd, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: Array<Record<string, unknown>> = []
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   const endpoint = await new Promise<string>((resolve, reject) => {
     child.on('exit', (code) => reject(new Error(`the server exited with ${code}: ${stderr}`)))
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      // Under npm start, npm's own lines (the script it runs) come first.
+      if (!line.startsWith('{')) return
       const entry = JSON.parse(line) as Record<string, unknown>
       lines.push(entry)
       const ready = /give SuperOffice (\S+)/.exec(String(entry.msg))

@@ -13,6 +13,7 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { PROJECT_ROOT } from '../../src/server.js'
 import { rsaKeyPair, toRsaXml } from '../helpers/online.js'
+import { ensureBuilt, SERVER_COMMAND } from '../helpers/process.js'
 import { createTestCa } from '../helpers/tls.js'
 
 const ca = createTestCa()
@@ -44,8 +45,9 @@ install(first)
 
 const lines: Array<Record<string, unknown>> = []
 let server: ChildProcess
+await ensureBuilt()
 const endpoint = await new Promise<string>((resolve, reject) => {
-  server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  server = spawn(SERVER_COMMAND[0]!, SERVER_COMMAND.slice(1), {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,

@@ -4,7 +4,7 @@ import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import t from 'tap'
 import { escapeText } from '../../src/soap/writer.js'
-import { readXml, XmlCursor, xmlSafe } from '../../src/soap/xml.js'
+import { readXml, XmlCursor, XmlErrorCode, XmlReadError, xmlSafe } from '../../src/soap/xml.js'
 
 t.test('namespaces resolve through nested scopes and redeclarations', async (t) => {
   const root = readXml('<a:r xmlns:a="urn:1" xmlns="urn:d"><x/><a:y xmlns:a="urn:2"><a:z/></a:y><a:w/><q xmlns=""/></a:r>', { maxDepth: 10 })
@@ -177,4 +177,33 @@ t.test('reading past the end of a document fails rather than waiting for ever', 
   x.end()
   t.throws(() => x.skip(), /read past the end of the document/)
   t.doesNotThrow(() => x.drain(), 'drain after the end does nothing')
+})
+
+t.test('every refusal is an XmlReadError with the stable code callers decide by', async (t) => {
+  const limits = { maxDepth: 3, maxAttributes: 1, maxNamespaceDeclarations: 1, maxNameLength: 8 }
+  const rows: Array<[string, string | Buffer, XmlErrorCode]> = [
+    ['mismatched end tag', '<a></b>', XmlErrorCode.Malformed],
+    ['undeclared prefix', '<p:a/>', XmlErrorCode.Malformed],
+    ['an undefined entity', '<a>&nbsp;</a>', XmlErrorCode.Malformed],
+    ['bytes that are not UTF-8', Buffer.from([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e]), XmlErrorCode.Malformed],
+    ['a character XML 1.0 does not allow', '<a>\u0001</a>', XmlErrorCode.Malformed],
+    ['no root element', '', XmlErrorCode.Malformed],
+    ['a DOCTYPE', '<!DOCTYPE a><a/>', XmlErrorCode.Doctype],
+    ['nesting', '<a><b><c><d/></c></b></a>', XmlErrorCode.TooDeep],
+    ['attributes', '<a x="1" y="2"/>', XmlErrorCode.TooManyAttributes],
+    ['namespace declarations', '<a xmlns:p="urn:p" xmlns:q="urn:q"/>', XmlErrorCode.TooManyNamespaceDeclarations],
+    ['an element name', '<abcdefghi/>', XmlErrorCode.NameTooLong],
+    ['an attribute name', '<a abcdefghi="1"/>', XmlErrorCode.NameTooLong],
+    ['a namespace URI', '<a xmlns="urn:abcdefghi"/>', XmlErrorCode.NameTooLong],
+  ]
+  for (const [name, input, code] of rows) {
+    let caught: unknown
+    try {
+      readXml(input, limits)
+    } catch (error) {
+      caught = error
+    }
+    t.ok(caught instanceof XmlReadError, `${name}: an XmlReadError`)
+    t.equal((caught as XmlReadError).code, code, name)
+  }
 })

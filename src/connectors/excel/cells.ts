@@ -2,7 +2,7 @@
  * The plain data that crosses between the workbook worker and the connector: only strings, numbers, booleans,
  * arrays and small plain objects, so a crafted workbook cannot hand the server anything but data.
  */
-import type { WallClock } from '../../encoding/values.js'
+import type { WallClock } from '../../encoding/wall-clock.js'
 
 /** An Excel date cell: its serial number in the 1900 date system (days since 1899-12-30). */
 export interface DateCell {

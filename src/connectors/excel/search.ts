@@ -31,15 +31,8 @@
  *   string is read as an encoded or ISO date; an empty cell or anything that is not a date never matches.
  */
 import { invalidRequest, type ConnectorFailure } from '../../connector/errors.js'
-import {
-  parseCheckboxValue,
-  parseDateTimeValue,
-  parseDoubleValue,
-  parseEncodedDate,
-  ValueEncodingError,
-  type FieldType,
-  type WallClock,
-} from '../../encoding/values.js'
+import { parseCheckboxValue, parseDateTimeValue, parseDoubleValue, parseEncodedDate, ValueEncodingError, type FieldType } from '../../encoding/field-values.js'
+import { daysSinceEpoch, formatIsoDateTime, type WallClock } from '../../encoding/wall-clock.js'
 
 /** A stored cell value as the connector holds it: text, number, boolean, a wall-clock date-time, or empty. */
 export type StoredValue = string | number | boolean | WallClock | null
@@ -138,10 +131,7 @@ export function storedAsText(stored: StoredValue): string {
     case 'boolean':
       return stored ? 'true' : 'false'
     default:
-      return (
-        `${pad(stored.year, 4)}-${pad(stored.month, 2)}-${pad(stored.day, 2)} ` +
-        `${pad(stored.hour, 2)}:${pad(stored.minute, 2)}:${pad(stored.second, 2)}`
-      )
+      return formatIsoDateTime(stored, ' ')
   }
 }
 
@@ -317,7 +307,7 @@ function compileList(ctx: Ctx): Predicate {
 
 /** A minute number that orders like the wall clock; seconds and fractions are dropped (DateAndTime_IgnoreSeconds). */
 function minuteOf(w: WallClock): number {
-  return daysFromCivil(w.year, w.month, w.day) * 1440 + w.hour * 60 + w.minute
+  return daysSinceEpoch(w.year, w.month, w.day) * 1440 + w.hour * 60 + w.minute
 }
 
 function storedMinute(s: StoredValue): number | undefined {
@@ -354,18 +344,4 @@ function compileDatetime(ctx: Ctx): Predicate {
       return when((m) => m >= lo && m <= hi)
     }
   }
-}
-
-/** A day number in the proleptic Gregorian calendar (H. Hinnant's algorithm, unshifted): only its order matters. */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year
-  const era = Math.floor(y / 400)
-  const yoe = y - era * 400
-  const mp = (month + 9) % 12
-  const doy = Math.floor((153 * mp + 2) / 5) + day - 1
-  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
-}
-
-function pad(n: number, width: number): string {
-  return String(n).padStart(width, '0')
 }

@@ -1,8 +1,8 @@
 /**
  * The workbook a new connection starts from: a small ERP a person can open and edit in Excel or LibreOffice.
  */
-import type { FieldType } from '../../encoding/values.js'
-import { wallClockFromUtcDate } from '../../encoding/values.js'
+import type { FieldType } from '../../encoding/field-values.js'
+import { wallClockFromUtcDate } from '../../encoding/wall-clock.js'
 import { wallClockToSerial, type RawCell, type RawSheet, type RawWorkbook } from './cells.js'
 import { ERP_KEY, FIELDS_HEADER, FIELDS_SHEET, LAST_MODIFIED, PARENT_KEY, PARENT_TYPE } from './workbook.js'
 

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { CacheStats, CallContext } from '../../connector/connector.js'
 import { ConnectorFailure, ErrorCode } from '../../connector/errors.js'
+import { FROM_SOURCE } from '../../layout.js'
 import { sameVersion, type CellPatch, type FileVersion, type RawCell, type RawWorkbook } from './cells.js'
 import type { WorkerFailureCode, WorkerRequest, WorkerResponse } from './protocol.js'
 import { SizedLru } from './sized-lru.js'
@@ -48,6 +49,11 @@ function errorCodeOf(reason: WorkerFailureCode): string {
 /** How many times a change starts over on a file that someone else changed or is saving. */
 const UPDATE_ATTEMPTS = 8
 const WORKER_START_TIMEOUT_MS = 60_000
+/**
+ * Compiled, the worker is worker.js beside this file. From the source, worker threads do not inherit tsx's loader
+ * (Node 20), so worker-entry.mjs registers it before loading worker.ts.
+ */
+const WORKER_SCRIPT = new URL(FROM_SOURCE ? './worker-entry.mjs' : './worker.js', import.meta.url)
 /** Most changes in one rewrite; more wait for the next one (each costs a pass over the model). */
 const MAX_GROUP = 16
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -352,7 +358,7 @@ export class WorkbookFiles<Book> {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+    const worker = new Worker(WORKER_SCRIPT, {
       workerData: { maxWorkbooks: this.limits.maxWorkbooks, maxBytes: this.limits.maxBytes, deadThreads: [...this.deadThreads] },
     })
     // A worker that does not start (loading its code takes a second or two) is as stuck as one that does not finish.

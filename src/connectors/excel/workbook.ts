@@ -12,12 +12,9 @@
  */
 import type * as T from '../../../generated/types.js'
 import { ACTOR_TYPES } from '../../connector/host.js'
+import { encodeCheckbox, encodeDateTime, encodeDouble, encodeInteger } from '../../encoding/encoded-tags.js'
 import {
   decodeFieldValue,
-  encodeCheckbox,
-  encodeDateTime,
-  encodeDouble,
-  encodeInteger,
   FIELD_TYPES,
   parseCheckboxValue,
   parseDateTimeValue,
@@ -25,8 +22,8 @@ import {
   parseEncodedDate,
   parseIntegerValue,
   type FieldType,
-  type WallClock,
-} from '../../encoding/values.js'
+} from '../../encoding/field-values.js'
+import type { WallClock } from '../../encoding/wall-clock.js'
 import { isDateCell, serialToWallClock, wallClockToSerial, type RawCell, type RawWorkbook } from './cells.js'
 
 export const FIELDS_SHEET = 'Fields'

@@ -7,11 +7,9 @@ import {
   storedAsText,
   type StoredValue,
 } from '../../../src/connectors/excel/search.js'
-import { FIELD_TYPES, type FieldType, type WallClock } from '../../../src/encoding/values.js'
-
-function wc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ticks = 0): WallClock {
-  return { year, month, day, hour, minute, second, ticks }
-}
+import { FIELD_TYPES, type FieldType } from '../../../src/encoding/field-values.js'
+import type { WallClock } from '../../../src/encoding/wall-clock.js'
+import { wallClock } from '../../helpers/wall-clock.js'
 
 type Row = [type: FieldType, operator: string, values: string[], stored: StoredValue, want: boolean]
 
@@ -27,7 +25,7 @@ const TEXT_ROWS = (type: FieldType): Row[] => [
   [type, '=', ['[I:5]'], '[I:5]', true],
   [type, '=', ['[I:5]'], 5, false],
   [type, '=', ['true'], true, true],
-  [type, '=', ['2013-05-13 13:50:48'], wc(2013, 5, 13, 13, 50, 48, 1234567), true],
+  [type, '=', ['2013-05-13 13:50:48'], wallClock(2013, 5, 13, 13, 50, 48, 1234567), true],
   [type, '=', ['Ærø'], 'ÆRØ', true],
   // isnot
   [type, 'isnot', ['Oslo'], 'OSLO', false],
@@ -174,16 +172,16 @@ const LIST_ROWS: Row[] = [
   ['List', 'ONEOF', ['item1'], 'item1', true],
 ]
 
-const NOON = wc(2013, 12, 31, 12, 0, 0)
+const NOON = wallClock(2013, 12, 31, 12, 0, 0)
 const DATETIME_ROWS: Row[] = [
   // =, minute granularity
   ['Datetime', '=', ['[DT:12/31/2013 12:00:00.0000000]'], NOON, true],
-  ['Datetime', '=', ['[DT:12/31/2013 12:00:00.0000000]'], wc(2013, 12, 31, 12, 0, 59, 9999999), true],
+  ['Datetime', '=', ['[DT:12/31/2013 12:00:00.0000000]'], wallClock(2013, 12, 31, 12, 0, 59, 9999999), true],
   ['Datetime', '=', ['[DT:12/31/2013 12:00:59.9999999]'], NOON, true],
-  ['Datetime', '=', ['[DT:12/31/2013 12:00:00.0000000]'], wc(2013, 12, 31, 12, 1, 0), false],
-  ['Datetime', '=', ['[DT:12/31/2013 12:00:00.0000000]'], wc(2013, 12, 31, 11, 59, 59), false],
-  ['Datetime', '=', ['[DT:12/31/2013 12:00:00.0000000]'], wc(2014, 12, 31, 12, 0, 0), false],
-  ['Datetime', '=', ['[D:12/31/2013 00:00:00.0000000]'], wc(2013, 12, 31), true],
+  ['Datetime', '=', ['[DT:12/31/2013 12:00:00.0000000]'], wallClock(2013, 12, 31, 12, 1, 0), false],
+  ['Datetime', '=', ['[DT:12/31/2013 12:00:00.0000000]'], wallClock(2013, 12, 31, 11, 59, 59), false],
+  ['Datetime', '=', ['[DT:12/31/2013 12:00:00.0000000]'], wallClock(2014, 12, 31, 12, 0, 0), false],
+  ['Datetime', '=', ['[D:12/31/2013 00:00:00.0000000]'], wallClock(2013, 12, 31), true],
   ['Datetime', '=', ['[D:12/31/2013 00:00:00.0000000]'], NOON, false],
   ['Datetime', '=', ['2013-12-31T12:00:30'], NOON, true],
   ['Datetime', '=', ['[DT:12/31/2013+12:00:00.0000000]'], NOON, true],
@@ -194,30 +192,30 @@ const DATETIME_ROWS: Row[] = [
   ['Datetime', '=', ['2013-12-31T12:00:00'], 'not a date', false],
   ['Datetime', '=', ['2013-12-31T12:00:00'], 41639.5, false],
   // before / after
-  ['Datetime', 'before', ['[DT:12/31/2013 12:00:00.0000000]'], wc(2013, 12, 31, 11, 59, 59), true],
-  ['Datetime', 'before', ['[DT:12/31/2013 12:00:00.0000000]'], wc(2013, 12, 31, 12, 0, 30), false],
+  ['Datetime', 'before', ['[DT:12/31/2013 12:00:00.0000000]'], wallClock(2013, 12, 31, 11, 59, 59), true],
+  ['Datetime', 'before', ['[DT:12/31/2013 12:00:00.0000000]'], wallClock(2013, 12, 31, 12, 0, 30), false],
   ['Datetime', 'before', ['[DT:12/31/2013 12:00:30.0000000]'], NOON, false],
-  ['Datetime', 'before', ['[DT:12/31/2013 12:00:00.0000000]'], wc(1999, 1, 1), true],
+  ['Datetime', 'before', ['[DT:12/31/2013 12:00:00.0000000]'], wallClock(1999, 1, 1), true],
   ['Datetime', 'before', ['[DT:12/31/2013 12:00:00.0000000]'], null, false],
-  ['Datetime', 'after', ['[DT:12/31/2013 12:00:00.0000000]'], wc(2013, 12, 31, 12, 1, 0), true],
-  ['Datetime', 'after', ['[DT:12/31/2013 12:00:00.0000000]'], wc(2013, 12, 31, 12, 0, 59), false],
-  ['Datetime', 'after', ['[DT:12/31/2013 12:00:00.0000000]'], wc(2014, 1, 1), true],
+  ['Datetime', 'after', ['[DT:12/31/2013 12:00:00.0000000]'], wallClock(2013, 12, 31, 12, 1, 0), true],
+  ['Datetime', 'after', ['[DT:12/31/2013 12:00:00.0000000]'], wallClock(2013, 12, 31, 12, 0, 59), false],
+  ['Datetime', 'after', ['[DT:12/31/2013 12:00:00.0000000]'], wallClock(2014, 1, 1), true],
   ['Datetime', 'after', ['[DT:12/31/2013 12:00:00.0000000]'], null, false],
   // beforeOrEqual / afterOrEqual
-  ['Datetime', 'beforeOrEqual', ['[DT:12/31/2013 12:00:00.0000000]'], wc(2013, 12, 31, 12, 0, 59), true],
-  ['Datetime', 'beforeOrEqual', ['[DT:12/31/2013 12:00:00.0000000]'], wc(2013, 12, 31, 12, 1, 0), false],
+  ['Datetime', 'beforeOrEqual', ['[DT:12/31/2013 12:00:00.0000000]'], wallClock(2013, 12, 31, 12, 0, 59), true],
+  ['Datetime', 'beforeOrEqual', ['[DT:12/31/2013 12:00:00.0000000]'], wallClock(2013, 12, 31, 12, 1, 0), false],
   ['Datetime', 'beforeOrEqual', ['[DT:12/31/2013 12:00:00.0000000]'], null, false],
   ['Datetime', 'afterOrEqual', ['[DT:12/31/2013 12:00:59.0000000]'], NOON, true],
-  ['Datetime', 'afterOrEqual', ['[DT:12/31/2013 12:00:00.0000000]'], wc(2013, 12, 31, 11, 59, 59), false],
+  ['Datetime', 'afterOrEqual', ['[DT:12/31/2013 12:00:00.0000000]'], wallClock(2013, 12, 31, 11, 59, 59), false],
   ['Datetime', 'afterOrEqual', ['[DT:12/31/2013 12:00:00.0000000]'], null, false],
   ['Datetime', 'beforeorequal', ['[DT:12/31/2013 12:00:00.0000000]'], NOON, true],
   // between: inclusive at minute precision, reversed order
-  ['Datetime', 'between', ['[D:01/01/2013 00:00:00.0000000]', '[DT:12/31/2013 23:59:00.0000000]'], wc(2013, 1, 1), true],
-  ['Datetime', 'between', ['[D:01/01/2013 00:00:00.0000000]', '[DT:12/31/2013 23:59:00.0000000]'], wc(2013, 12, 31, 23, 59, 59, 9999999), true],
-  ['Datetime', 'between', ['[D:01/01/2013 00:00:00.0000000]', '[DT:12/31/2013 23:59:00.0000000]'], wc(2014, 1, 1), false],
-  ['Datetime', 'between', ['[D:01/01/2013 00:00:00.0000000]', '[DT:12/31/2013 23:59:00.0000000]'], wc(2012, 12, 31, 23, 59, 59), false],
-  ['Datetime', 'between', ['2013-12-31T23:59:00', '2013-01-01'], wc(2013, 6, 15, 8, 30), true],
-  ['Datetime', 'between', ['2013-12-31T23:59:00', '2013-01-01'], wc(2014, 1, 1), false],
+  ['Datetime', 'between', ['[D:01/01/2013 00:00:00.0000000]', '[DT:12/31/2013 23:59:00.0000000]'], wallClock(2013, 1, 1), true],
+  ['Datetime', 'between', ['[D:01/01/2013 00:00:00.0000000]', '[DT:12/31/2013 23:59:00.0000000]'], wallClock(2013, 12, 31, 23, 59, 59, 9999999), true],
+  ['Datetime', 'between', ['[D:01/01/2013 00:00:00.0000000]', '[DT:12/31/2013 23:59:00.0000000]'], wallClock(2014, 1, 1), false],
+  ['Datetime', 'between', ['[D:01/01/2013 00:00:00.0000000]', '[DT:12/31/2013 23:59:00.0000000]'], wallClock(2012, 12, 31, 23, 59, 59), false],
+  ['Datetime', 'between', ['2013-12-31T23:59:00', '2013-01-01'], wallClock(2013, 6, 15, 8, 30), true],
+  ['Datetime', 'between', ['2013-12-31T23:59:00', '2013-01-01'], wallClock(2014, 1, 1), false],
   ['Datetime', 'between', ['2013-01-01', '2013-12-31'], null, false],
 ]
 
@@ -386,8 +384,8 @@ t.test('storedAsText', async (t) => {
     [0.1 + 0.2, '0.30000000000000004'],
     [true, 'true'],
     [false, 'false'],
-    [wc(2013, 5, 13, 13, 50, 48, 1234567), '2013-05-13 13:50:48'],
-    [wc(1, 1, 2, 3, 4, 5), '0001-01-02 03:04:05'],
+    [wallClock(2013, 5, 13, 13, 50, 48, 1234567), '2013-05-13 13:50:48'],
+    [wallClock(1, 1, 2, 3, 4, 5), '0001-01-02 03:04:05'],
   ]
   for (const [stored, want] of rows) t.equal(storedAsText(stored), want, `${show(stored)} → ${JSON.stringify(want)}`)
 })
@@ -405,9 +403,9 @@ t.test('containsText', async (t) => {
     [12.5, '.5', true],
     [true, 'TRU', true],
     [false, 'true', false],
-    [wc(2013, 5, 13, 13, 50, 48), '2013-05-13', true],
-    [wc(2013, 5, 13, 13, 50, 48), '13:50', true],
-    [wc(2013, 5, 13, 13, 50, 48), '05/13/2013', false],
+    [wallClock(2013, 5, 13, 13, 50, 48), '2013-05-13', true],
+    [wallClock(2013, 5, 13, 13, 50, 48), '13:50', true],
+    [wallClock(2013, 5, 13, 13, 50, 48), '05/13/2013', false],
     [null, 'a', false],
     [null, '', true],
     ['', '', true],
