@@ -358,23 +358,50 @@ const SUPEROFFICE_DEFAULTS: Partial<Record<TypeName, Wire>> = {
  * arrays without their nil items. A dictionary is passed on as it is (its null values are meaningful).
  */
 export function complete(typeName: TypeName, value: Wire | null | undefined): Wire {
+  return completerOf(typeName)(value)
+}
+
+/** Per data contract, a function completing its values, made once from the table. */
+const completers = new Map<TypeName, (value: Wire | null | undefined) => Wire>()
+
+function completerOf(typeName: TypeName): (value: Wire | null | undefined) => Wire {
+  const known = completers.get(typeName)
+  if (known) return known
   const type = TYPES[typeName]
   const defaults = type.defaults as Wire
   const superOffice = SUPEROFFICE_DEFAULTS[typeName]
   const kinds = type.kinds as Record<string, MemberKind>
-  const out: Wire = {}
-  for (const member of type.members) {
-    const given = value?.[member]
-    out[member] = given == null ? (superOffice?.[member] ?? defaults[member] ?? empty(kinds[member]!)) : completeMember(kinds[member]!, given)
-  }
-  return out
+  const plan = type.members.map((member: string) => {
+    const kind = kinds[member]!
+    const fallback = superOffice?.[member] ?? defaults[member]
+    return {
+      member,
+      // A value type's or SuperOffice's default is immutable and shared; an empty list or map is made per value.
+      orDefault: fallback !== undefined ? () => fallback : () => empty(kind),
+      nested: kind.kind === 'struct' || kind.kind === 'array' ? (given: unknown) => completeMember(kind, given) : undefined,
+    }
+  })
+  // One object literal per data contract (its members in wire order, so every value has the same shape), built
+  // from the member names of the generated table: completing a large answer costs about what copying it does.
+  const source = plan
+    .map(({ member, nested }, i) => {
+      const read = `value[${JSON.stringify(member)}]`
+      return `${JSON.stringify(member)}: ${read} == null ? plan[${i}].orDefault() : ${nested ? `plan[${i}].nested(${read})` : read}`
+    })
+    .join(',\n')
+  const build = new Function('plan', `return (value) => ({\n${source}\n})`)(plan) as (value: Wire) => Wire
+  const completer = (value: Wire | null | undefined): Wire => build(value ?? {})
+  completers.set(typeName, completer)
+  return completer
 }
 
 function completeMember(kind: MemberKind, value: unknown): unknown {
   if (kind.kind === 'struct') return complete(kind.type as TypeName, value as Wire)
   if (kind.kind === 'array') {
     const items = (value as unknown[]).filter((item) => item != null)
-    return kind.of === 'struct' ? items.map((item) => complete(kind.type as TypeName, item as Wire)) : items
+    if (kind.of !== 'struct') return items
+    const completer = completerOf(kind.type as TypeName)
+    return items.map((item) => completer(item as Wire))
   }
   return value
 }
