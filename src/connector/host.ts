@@ -386,7 +386,8 @@ function completerOf(typeName: TypeName): (value: Wire | null | undefined) => Wi
   const source = plan
     .map(({ member, nested }, i) => {
       const read = `value[${JSON.stringify(member)}]`
-      return `${JSON.stringify(member)}: ${read} == null ? plan[${i}].orDefault() : ${nested ? `plan[${i}].nested(${read})` : read}`
+      // A computed key: a member named __proto__ is then a member, not the object's prototype.
+      return `[${JSON.stringify(member)}]: ${read} == null ? plan[${i}].orDefault() : ${nested ? `plan[${i}].nested(${read})` : read}`
     })
     .join(',\n')
   const build = new Function('plan', `return (value) => ({\n${source}\n})`)(plan) as (value: Wire) => Wire
