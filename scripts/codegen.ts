@@ -6,11 +6,13 @@
  * codegen/read.ts reads the WSDL into the model (codegen/model.ts); one transform per schema construct turns it
  * into code: codegen/struct.ts, array.ts, dictionary.ts, enum.ts, primitive.ts (with member.ts dispatching a
  * member to its type's transform) and operation.ts (messages and the operation table); codegen/files.ts puts
- * their parts together. Output is deterministic: the same WSDL always gives byte-identical files.
+ * their parts together; codegen/contract.ts writes the contract tables (operation descriptors, member order and
+ * defaults). Output is deterministic: the same WSDL always gives byte-identical files.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { emitContract } from './codegen/contract.js'
 import { emitCodecs, emitService, emitTypes } from './codegen/files.js'
 import { readWsdl } from './codegen/read.js'
 
@@ -30,6 +32,7 @@ export async function generate(wsdlRelative = DEFAULT_WSDL): Promise<Map<string,
     ['types.ts', emitTypes(model)],
     ['codecs.ts', emitCodecs(model)],
     ['service.ts', emitService(model)],
+    ['contract.ts', emitContract(model)],
   ])
 }
 

@@ -6,30 +6,33 @@
 
 // The connector interface, and the wire types it carries.
 export type {
-  ActorResult,
-  ActorsResult,
+  Args,
   CacheStats,
   CallContext,
+  Complete,
   Connection,
   ConnectorLogger,
+  ConnectorMethods,
   ErpActor,
   ErpConnector,
+  FieldMetadata,
   FieldValues,
-  FieldsResult,
-  ItemsResult,
-  ListItemsResult,
+  Method,
   Outcome,
-  Result,
+  ResultOf,
   SearchRestriction,
 } from './connector/connector.js'
 export type { ErpActorWS, FieldAccessInfoWS, FieldMetadataInfoWS, FieldMetadataTypeInfoWS, ResponseStateWS } from '../generated/types.js'
 export { ACTOR_TYPES } from './connector/host.js'
 
+// Field metadata, built with defaults applied.
+export { field, ranked, type FieldAccess, type FieldOptions } from './connector/fields.js'
+
 // Connector modules named in CONNECTORS: the default export's contract.
 export type { ConnectorFactory, ConnectorOptions } from './connectors/registry.js'
 
 // Errors and their codes, declared once.
-export { ConnectorFailure, ErrorCode, invalidRequest, type ErrorCodeValue } from './connector/errors.js'
+export { ConnectorFailure, ErrorCode, invalidRequest, notSupported, type ErrorCodeValue } from './connector/errors.js'
 
 // SuperOffice's value encodings ([I:…], [F:…], [DT:…], [D:…]), and field values by field type.
 export { encodeCheckbox, encodeDate, encodeDateTime, encodeDouble, encodeInteger, parseEncoded, type EncodedValue } from './encoding/encoded-tags.js'

@@ -6,12 +6,11 @@
 //   CONNECTORS=./http-json-erp/connector.js npx erp-connector-ws start
 //
 // SuperOffice's Customer and Person are the ERP's customers and persons; each FieldKey maps to one JSON property.
-import { compileRestriction, ConnectorFailure, encodeDouble, ErrorCode, invalidRequest, parseDoubleValue } from 'erp-connector-ws'
+import { compileRestriction, ConnectorFailure, encodeDouble, ErrorCode, field, invalidRequest, parseDoubleValue, ranked } from 'erp-connector-ws'
 
 /** @typedef {import('erp-connector-ws').ErpConnector} ErpConnector */
 /** @typedef {import('erp-connector-ws').ErpActor} ErpActor */
 /** @typedef {import('erp-connector-ws').Connection} Connection */
-/** @typedef {import('erp-connector-ws').FieldMetadataInfoWS} FieldMetadataInfoWS */
 /** @typedef {{ key: string, property: string, type: 'Text' | 'Double', name: string, mandatory?: boolean }} Field */
 /** @typedef {Record<string, unknown> & { id: string, lastModified: string, customerId?: string }} ErpRecord */
 
@@ -121,56 +120,49 @@ export default function createConnector() {
     name: 'HttpJsonErp',
     async getConfigData() {
       return {
-        FieldMetaDataObjects: [
-          { FieldKey: 'BaseUrl', DisplayName: 'ERP address', FieldType: 'Text', Access: 'Mandatory', DefaultValue: 'http://127.0.0.1:8081', Rank: 1 },
-          { FieldKey: 'ApiKey', DisplayName: 'API key', FieldType: 'Password', Rank: 2 },
-        ],
+        FieldMetaDataObjects: ranked([
+          field('BaseUrl', { displayName: 'ERP address', access: 'Mandatory', defaultValue: 'http://127.0.0.1:8081' }),
+          field('ApiKey', { displayName: 'API key', type: 'Password' }),
+        ]),
       }
     },
-    testConfigData: (_ctx, config) => check(config),
-    saveConnection: (_ctx, connection) => check(connection.config),
-    testConnection: (_ctx, connection) => check(connection.config),
-    async deleteConnection() {
-      return {}
-    },
+    testConfigData: (_ctx, { ConnectionInfo }) => check(ConnectionInfo),
+    saveConnection: (_ctx, { connection }) => check(connection.config),
+    testConnection: (_ctx, { connection }) => check(connection.config),
     async getSupportedActorTypes() {
       return { Items: Object.keys(ACTOR_TYPES) }
     },
-    async getSupportedActorTypeFields(_ctx, _connection, type) {
+    async getSupportedActorTypeFields(_ctx, { ActorType: type }) {
       return {
-        FieldMetaDataObjects: actorType(type).fields.map((field, i) => ({
-          FieldKey: field.key,
-          DisplayName: field.name,
-          FieldType: field.type,
-          Access: field.mandatory ? 'Mandatory' : 'Normal',
-          Rank: i + 1,
-        })),
+        FieldMetaDataObjects: ranked(
+          actorType(type).fields.map((f) => field(f.key, { displayName: f.name, type: f.type, access: f.mandatory ? 'Mandatory' : 'Normal' })),
+        ),
       }
     },
-    async getSearchableFields(_ctx, _connection, type) {
+    async getSearchableFields(_ctx, { ActorType: type }) {
       return { Items: actorType(type).fields.map((field) => field.key) }
     },
-    async getActors(_ctx, connection, type, erpKeys, fieldKeys) {
+    async getActors(_ctx, { connection, ActorType: type, ErpKeys: erpKeys, FieldKeys: fieldKeys }) {
       const records = erpKeys.length === 0 ? [] : await new Erp(connection.config).list(type, { ids: erpKeys.join(',') })
       return { Actors: records.map((record) => toActor(type, record, fieldKeys)) }
     },
-    async searchActors(_ctx, connection, type, searchText, fieldKeys) {
+    async searchActors(_ctx, { connection, ActorType: type, SearchText: searchText, FieldKeys: fieldKeys }) {
       const records = await new Erp(connection.config).list(type, { q: searchText })
       return { Actors: records.map((record) => toActor(type, record, fieldKeys)) }
     },
-    async searchActorByParent(_ctx, connection, type, searchText, parentType, parentKey, fieldKeys) {
+    async searchActorByParent(_ctx, { connection, ActorType: type, SearchText: searchText, ParentActorType: parentType, ParentActorErpKey: parentKey, FieldKeys: fieldKeys }) {
       if (type !== 'Person' || parentType !== 'Customer') return { Actors: [] }
       const records = await new Erp(connection.config).list(type, { q: searchText, customerId: parentKey })
       return { Actors: records.map((record) => toActor(type, record, fieldKeys)) }
     },
-    async searchActorsAdvanced(_ctx, connection, type, restrictions, fieldKeys) {
+    async searchActorsAdvanced(_ctx, { connection, ActorType: type, Restrictions: restrictions, FieldKeys: fieldKeys }) {
       // The ERP has no query language: read every record and match here, as SuperOffice's own operators mean.
       const all = actorType(type).fields.map((f) => f.key)
       const parentFields = [{ key: 'ParentErpKey', type: /** @type {const} */ ('Text') }, { key: 'ParentActorType', type: /** @type {const} */ ('Text') }]
       const tests = restrictions.map((restriction) => {
-        const field = [...actorType(type).fields, ...parentFields].find((f) => f.key === restriction.fieldKey)
-        if (!field) throw new ConnectorFailure(ErrorCode.UnknownFieldKey, `${type} has no field ${restriction.fieldKey} to search.`)
-        const match = compileRestriction(field, restriction.operator, restriction.values)
+        const field = [...actorType(type).fields, ...parentFields].find((f) => f.key === restriction.FieldKey)
+        if (!field) throw new ConnectorFailure(ErrorCode.UnknownFieldKey, `${type} has no field ${restriction.FieldKey} to search.`)
+        const match = compileRestriction(field, restriction.Operator, restriction.Values)
         /** @param {ErpActor} actor */
         return (actor) => {
           const value = field.key === 'ParentErpKey' ? actor.ParentErpKey : field.key === 'ParentActorType' ? actor.ParentActorType : actor.FieldValues.get(field.key)
@@ -180,11 +172,11 @@ export default function createConnector() {
       const actors = (await new Erp(connection.config).list(type)).map((record) => toActor(type, record, all))
       return { Actors: actors.filter((actor) => tests.every((test) => test(actor))).map((actor) => ({ ...actor, FieldValues: new Map([...actor.FieldValues].filter(([key]) => fieldKeys.includes(key))) })) }
     },
-    async createActor(_ctx, connection, actor) {
+    async createActor(_ctx, { connection, Actor: actor }) {
       const record = await new Erp(connection.config).call('POST', actorType(actor.ActorType).path, toProperties(actor))
       return { Actor: toActor(actor.ActorType, record, actorType(actor.ActorType).fields.map((f) => f.key)) }
     },
-    async saveActors(_ctx, connection, actors) {
+    async saveActors(_ctx, { connection, Actors: actors }) {
       const erp = new Erp(connection.config)
       const saved = []
       for (const actor of actors) {
@@ -193,13 +185,13 @@ export default function createConnector() {
       }
       return { Actors: saved }
     },
-    async getList(_ctx, _connection, listName) {
-      throw invalidRequest(`This ERP has no lists (asked for ${listName}).`)
+    async getList(_ctx, { ListName }) {
+      throw invalidRequest(`This ERP has no lists (asked for ${ListName}).`)
     },
-    async getListItems(_ctx, _connection, listName) {
-      throw invalidRequest(`This ERP has no lists (asked for ${listName}).`)
+    async getListItems(_ctx, { ListName }) {
+      throw invalidRequest(`This ERP has no lists (asked for ${ListName}).`)
     },
-    async getActorsByTimestamp(_ctx, connection, updatedOnOrAfter, type, fieldKeys) {
+    async getActorsByTimestamp(_ctx, { connection, UpdatedOnOrAfter: updatedOnOrAfter, ActorType: type, FieldKeys: fieldKeys }) {
       // SuperOffice sends the LastModified it last saw, or an empty string for everything; a time without a zone is UTC.
       const since = updatedOnOrAfter === '' ? '' : /Z|[+-]\d\d:\d\d$/.test(updatedOnOrAfter) ? updatedOnOrAfter : `${updatedOnOrAfter}Z`
       if (since !== '' && Number.isNaN(Date.parse(since))) throw invalidRequest(`UpdatedOnOrAfter "${updatedOnOrAfter}" is not an ISO date-time.`)

@@ -2,6 +2,7 @@
  * The wire checks the kit makes on every answer, named so that a connector author can find what to fix:
  * transport, envelope, wrapper, part order, data-contract member order, IsOk/State consistency.
  */
+import { OPERATIONS, RESULT_BASE, TYPES } from '../../generated/contract.js'
 import { ErpConnectorWS, type ErpConnectorWSOperationName } from '../../generated/service.js'
 import type * as T from '../../generated/types.js'
 import type { XmlElement } from '../soap/xml.js'
@@ -10,17 +11,9 @@ import type { Report } from './report.js'
 
 export const TNS = ErpConnectorWS.namespace
 export const ARRAYS = 'http://schemas.microsoft.com/2003/10/Serialization/Arrays'
-const BASE = ['State', 'IsOk', 'UserExplanation', 'TechExplanation', 'ErrorCode']
-const PAYLOAD: Record<string, string | undefined> = {
-  ConnectorResultBase: undefined,
-  ActorPluginResponse: 'Actor',
-  ActorArrayPluginResponse: 'Actors',
-  ListItemArrayPluginResponse: 'ListItems',
-  StringArrayPluginResponse: 'Items',
-  FieldMetadataInfoArrayPluginResponse: 'FieldMetaDataObjects',
-}
-const ACTOR_MEMBERS = ['ActorType', 'ErpKey', 'FieldValues', 'LastModified', 'ParentActorType', 'ParentErpKey']
-const FIELD_MEMBERS = ['Access', 'DefaultValue', 'DisplayDescription', 'DisplayName', 'FieldKey', 'FieldType', 'ListName', 'MaxLength', 'Rank']
+const BASE: readonly string[] = RESULT_BASE.members
+const ACTOR_MEMBERS: readonly string[] = TYPES.ErpActorWS.members
+const FIELD_MEMBERS: readonly string[] = TYPES.FieldMetadataInfoWS.members
 
 const names = (el: XmlElement) => el.children.map((c) => c.name).join(', ') || '(nothing)'
 
@@ -53,7 +46,7 @@ export function checkWire(report: Report, operation: ErpConnectorWSOperationName
     `<${op.responseElement}> in ${TNS}`,
     () => `<${wrapper.name}> in ${wrapper.ns || '(no namespace)'}`,
   )
-  const payload = PAYLOAD[op.responseElement]
+  const payload: string | null = OPERATIONS[operation].payload
   const wanted = payload ? [...BASE, payload] : BASE
   const parts = wrapper.children.filter((c) => c.ns === TNS).map((c) => c.name)
   expect('parts in wire order', parts.join() === wanted.join(), wanted.join(', '), () => names(wrapper))

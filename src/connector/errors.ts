@@ -38,6 +38,8 @@ export const ErrorCode = {
   FileStorage: 'FILE_STORAGE_ERROR',
   /** A Warning: a stored value holds characters a SOAP answer cannot carry; they were replaced, the cell is named. */
   UnsendableValue: 'UNSENDABLE_VALUE',
+  /** The connector does not implement the operation called. */
+  NotSupported: 'NOT_SUPPORTED',
 } as const
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -78,6 +80,14 @@ export function invalidConnectionId(raw: string | null | undefined): ConnectorFa
 /** Mirrors SuperOffice's multi-connector host (EisPluginLoader) for an unknown `?ConnectorName=`. */
 export function unknownConnector(name: string, loaded: readonly string[]): ConnectorFailure {
   return new ConnectorFailure(ErrorCode.Exception, `Connector plugin ${name} not found; ${loaded.join(', ')} have been loaded`)
+}
+
+/** An operation the connector has no method for. */
+export function notSupported(connector: string, operation: string): ConnectorFailure {
+  return new ConnectorFailure(
+    ErrorCode.NotSupported,
+    `The ${connector} connector does not support ${operation}. Do not use this feature with this connector, or ask its author to add it.`,
+  )
 }
 
 export function invalidRequest(explanation: string): ConnectorFailure {

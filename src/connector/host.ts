@@ -1,22 +1,30 @@
 /**
  * The connector host: what SuperOffice's WCF host (ERPConnectorWS.cs + EisPluginLoader) does, for the generated
- * IErpConnectorWS operations. It picks the connector (`?ConnectorName=`), resolves the connection GUID through the
- * connection store, unpacks requests into plain arguments, and normalises every result so that what goes on the
- * wire is complete and consistent (IsOk matches State, every base part present, actor defaults filled in).
+ * IErpConnectorWS operations. One generic adapter serves every operation from its generated descriptor
+ * (generated/contract.ts): it picks the connector (`?ConnectorName=`), resolves the connection GUID through the
+ * connection store when the request carries one, builds the argument object, calls the connector's method, and
+ * shapes the result so that what goes on the wire is complete and consistent (IsOk matches State, every base part
+ * present, the payload's members filled in with their defaults).
+ *
+ * Only genuine lifecycle differences are special: WSSaveConnection stores the connection, WSDeleteConnection
+ * forgets it (and succeeds for a GUID already unknown), WSGetList/WSGetListItems accept the all-zero GUID without a
+ * connection, and WSGetConfigData/WSTestConfigData name none.
  */
 import type { FastifyRequest } from 'fastify'
+import { OPERATIONS, TYPES, type MemberKind, type OperationName, type TypeName } from '../../generated/contract.js'
 import type { ErpConnectorWSOperations } from '../../generated/service.js'
 import type * as T from '../../generated/types.js'
 import { classifyDatabaseError } from '../connections/availability.js'
 import { SecretKeyError } from '../connections/secrets.js'
 import { LockWaitTimeout, type CallOutcome, type ConnectionStore } from '../connections/store.js'
 import type { SoapCallContext, SoapHandlers } from '../soap/plugin.js'
-import type { CallContext, Connection, ConnectorLogger, ErpActor, ErpConnector, Result, SearchRestriction } from './connector.js'
+import type { CallContext, Connection, ConnectorLogger, ErpActor, ErpConnector, Outcome } from './connector.js'
 import {
   ConnectorFailure,
   ErrorCode,
   invalidConnectionId,
   invalidRequest,
+  notSupported,
   resourceBusy,
   secretKeyMismatch,
   secretUnreadable,
@@ -34,6 +42,7 @@ export const ACTOR_TYPES = ['Customer', 'Supplier', 'Partner', 'Person', 'Projec
 
 type Ops = ErpConnectorWSOperations
 type Base = T.ConnectorResultBase
+type Wire = Record<string, unknown>
 
 export interface ConnectorHostOptions {
   /** The first one answers when the URL names no connector. */
@@ -47,6 +56,14 @@ export interface ConnectorHost {
   logFields: (operation: string, request: unknown, response: unknown) => Record<string, unknown>
 }
 
+/** What one call needs from the server: the connectors, the store, and what is learnt once per connector. */
+export interface HostDependencies {
+  connectors: readonly ErpConnector[]
+  store: ConnectionStore
+  /** The Password fields of each connector: field metadata does not change while the server runs. */
+  secretFields: (connector: ErpConnector, ctx: CallContext) => Promise<Set<string>>
+}
+
 /**
  * Builds the SOAP handlers for a set of connectors.
  *
@@ -57,267 +74,10 @@ export interface ConnectorHost {
 export function createConnectorHost(options: ConnectorHostOptions): ConnectorHost {
   const { connectors, store } = options
   if (connectors.length === 0) throw new TypeError('createConnectorHost: register at least one connector')
-
-  function select(request: FastifyRequest): ErpConnector {
-    const query = request.query as Record<string, unknown>
-    const key = Object.keys(query).find((k) => k.toUpperCase() === 'CONNECTORNAME')
-    const wanted = key === undefined ? undefined : String(query[key])
-    if (wanted === undefined || wanted === '') return connectors[0]!
-    const found = connectors.find((c) => c.name.toLowerCase() === wanted.toLowerCase())
-    if (!found) throw unknownConnector(wanted, connectors.map((c) => c.name))
-    return found
-  }
-
-  /**
-   * The context for one call; `config` is the configuration in play. Its Password values are from then on masked
-   * in everything the call logs (request.log included), answers (see `hide`) and records as its last error.
-   */
-  async function context(soap: SoapCallContext, connector?: ErpConnector, config?: ReadonlyMap<string, string | null>): Promise<CallContext> {
-    const base: CallContext = { log: soap.request.log, exclusive: (key, work) => exclusive(soap.request.log, key, work) }
-    if (!connector || !config) return base
-    const secretKeys = await secretFieldsOf(connector, base)
-    const masker = createMasker([...(callMaskers.get(soap.request)?.secrets ?? []), ...[...secretKeys].flatMap((key) => config.get(key) ?? [])])
-    if (!masker) return base
-    callMaskers.set(soap.request, masker)
-    soap.request.log = maskingLogger(soap.request.log, masker)
-    return { ...base, log: soap.request.log }
-  }
-
-  const callMaskers = new WeakMap<FastifyRequest, Masker>()
-
-  /** What a call answers or throws, with its secrets masked (a no-op for calls with none). */
-  function hide<R extends Base>(soap: SoapCallContext, result: R): R
-  function hide(soap: SoapCallContext, result: unknown, thrown: true): unknown
-  function hide(soap: SoapCallContext, result: unknown, thrown = false): unknown {
-    const masker = callMaskers.get(soap.request)
-    if (!masker) return result
-    if (thrown) return masker.value(result)
-    const base = result as Base
-    return { ...base, UserExplanation: masker.text(base.UserExplanation ?? ''), TechExplanation: masker.text(base.TechExplanation ?? '') }
-  }
-
-  /** The handler, answering or throwing with the call's secrets masked (withConnection masks on its own). */
-  function masked<Q, R extends Base>(handler: (request: Q, soap: SoapCallContext) => Promise<R> | R) {
-    return async (request: Q, soap: SoapCallContext): Promise<R> => {
-      try {
-        return hide(soap, await handler(request, soap))
-      } catch (error) {
-        throw hide(soap, error, true)
-      }
-    }
-  }
-
-  // Field metadata does not change while the server runs: ask each connector once.
-  const secretFieldCache = new Map<ErpConnector, Promise<Set<string>>>()
-  function secretFieldsOf(connector: ErpConnector, ctx: CallContext): Promise<Set<string>> {
-    let fields = secretFieldCache.get(connector)
-    if (!fields) {
-      fields = passwordFields(connector, ctx)
-      fields.catch(() => secretFieldCache.delete(connector))
-      secretFieldCache.set(connector, fields)
-    }
-    return fields
-  }
-
-  async function exclusive<T>(log: ConnectorLogger, key: string, work: () => Promise<T>): Promise<T> {
-    let entered = false
-    try {
-      return await store.exclusive(key, () => {
-        entered = true
-        return work()
-      })
-    } catch (error) {
-      // Failing to take the lock is the database's fault; failing inside it is the work's.
-      if (entered) throw error
-      if (error instanceof LockWaitTimeout) throw resourceBusy(error.key, Math.round(error.waitedMs / 1000))
-      throw storeFailure(error, log)
-    }
-  }
-
-  async function connectionFor(connector: ErpConnector, rawGuid: string | null | undefined, log: ConnectorLogger): Promise<Connection> {
-    const id = normalizeGuid(rawGuid)
-    if (id === undefined) throw invalidConnectionId(rawGuid)
-    let connection: Connection | undefined
-    try {
-      connection = await store.find(id)
-    } catch (error) {
-      throw storeFailure(error, log)
-    }
-    // A GUID saved through another connector is not this connector's: SuperOffice will save it here and retry.
-    if (!connection || connection.connectorName.toLowerCase() !== connector.name.toLowerCase()) throw unknownConnection(id)
-    return connection
-  }
-
-  function recordUse(connection: Connection, result: Base, soap: SoapCallContext): void {
-    const outcome: CallOutcome = { state: result.State!, errorCode: result.ErrorCode ?? '', explanation: result.UserExplanation ?? '' }
-    store.recordUse(connection.id, outcome).catch((error: unknown) => {
-      soap.request.log.warn({ err: error, connectionGuid: connection.id }, 'could not record the use of a connection')
-    })
-  }
-
-  /** Runs an operation that needs a stored connection, and records its outcome on that connection. */
-  function withConnection<R extends Base>(
-    rawGuid: string | null | undefined,
-    soap: SoapCallContext,
-    run: (connector: ErpConnector, ctx: CallContext, connection: Connection) => Promise<R>,
-  ): Promise<R> {
-    const connector = select(soap.request)
-    return connectionFor(connector, rawGuid, soap.request.log).then(async (connection) => {
-      let result: R
-      try {
-        result = hide(soap, await run(connector, await context(soap, connector, connection.config), connection))
-      } catch (error) {
-        const shown = hide(soap, error, true)
-        recordUse(connection, errorResult(shown), soap)
-        throw shown
-      }
-      recordUse(connection, result, soap)
-      return result
-    })
-  }
-
-  const handlers: SoapHandlers<Ops> = {
-    async WSGetConfigData(_request, soap) {
-      const result = await select(soap.request).getConfigData(await context(soap))
-      return { ...finish(result), FieldMetaDataObjects: fieldsOrEmpty(result) }
-    },
-    async WSTestConfigData(request, soap) {
-      const connector = select(soap.request)
-      const config = request.ConnectionInfo ?? new Map()
-      return finish(await connector.testConfigData(await context(soap, connector, config), config))
-    },
-    async WSSaveConnection(request, soap) {
-      const connector = select(soap.request)
-      const id = normalizeGuid(request.ConnectionGuid)
-      if (id === undefined || id === EMPTY_GUID) throw invalidConnectionId(request.ConnectionGuid)
-      const connection: Connection = { id, connectorName: connector.name, config: request.ConnectionInfo ?? new Map() }
-      const ctx = await context(soap, connector, connection.config)
-      const secretFields = await secretFieldsOf(connector, ctx)
-      const result = finish(await connector.saveConnection(ctx, connection))
-      if (result.State === 'Error') return result
-      try {
-        await store.save(connection, { secretFields })
-      } catch (error) {
-        throw storeFailure(error, soap.request.log)
-      }
-      return result
-    },
-    WSTestConnection: (request, soap) =>
-      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => finish(await c.testConnection(ctx, conn))),
-    async WSDeleteConnection(request, soap) {
-      const connector = select(soap.request)
-      const id = normalizeGuid(request.ConnectionGuid)
-      if (id === undefined) throw invalidConnectionId(request.ConnectionGuid)
-      let connection: Connection
-      try {
-        connection = await connectionFor(connector, id, soap.request.log)
-      } catch (error) {
-        // Deleting what is already gone succeeds: SuperOffice calls this only "in case the connector needs to know".
-        if (error instanceof ConnectorFailure && error.code === ErrorCode.UnknownConnectionId) return finish({})
-        throw error
-      }
-      const result = finish(await connector.deleteConnection(await context(soap, connector, connection.config), connection))
-      if (result.State !== 'Error') {
-        try {
-          await store.delete(id)
-        } catch (error) {
-          throw storeFailure(error, soap.request.log)
-        }
-      }
-      return result
-    },
-    WSGetSupportedActorTypes: (request, soap) =>
-      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => {
-        const result = await c.getSupportedActorTypes(ctx, conn)
-        return { ...finish(result), Items: itemsOrEmpty(result) }
-      }),
-    WSGetSupportedActorTypeFields: (request, soap) =>
-      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => {
-        const result = await c.getSupportedActorTypeFields(ctx, conn, actorType(request.ActorType))
-        return { ...finish(result), FieldMetaDataObjects: fieldsOrEmpty(result) }
-      }),
-    WSGetActors: (request, soap) =>
-      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) =>
-        actorsResult(await c.getActors(ctx, conn, actorType(request.ActorType), strings(request.ErpKeys), strings(request.FieldKeys))),
-      ),
-    WSGetSearchableFields: (request, soap) =>
-      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => {
-        const result = await c.getSearchableFields(ctx, conn, actorType(request.ActorType))
-        return { ...finish(result), Items: itemsOrEmpty(result) }
-      }),
-    WSSearchActorsAdvanced: (request, soap) =>
-      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) =>
-        actorsResult(
-          await c.searchActorsAdvanced(ctx, conn, actorType(request.ActorType), restrictions(request.Restrictions), strings(request.FieldKeys)),
-        ),
-      ),
-    WSSearchActors: (request, soap) =>
-      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) =>
-        actorsResult(await c.searchActors(ctx, conn, actorType(request.ActorType), request.SearchText ?? '', strings(request.FieldKeys))),
-      ),
-    WSSearchActorByParent: (request, soap) =>
-      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) =>
-        actorsResult(
-          await c.searchActorByParent(
-            ctx,
-            conn,
-            actorType(request.ActorType),
-            request.SearchText ?? '',
-            request.ParentActorType ?? '',
-            request.ParentActorErpKey ?? '',
-            strings(request.FieldKeys),
-          ),
-        ),
-      ),
-    WSCreateActor: (request, soap) =>
-      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => {
-        if (!request.Actor) throw invalidRequest('The request has no Actor to create.')
-        const actor = withActorDefaults(request.Actor)
-        actorType(actor.ActorType)
-        const result = await c.createActor(ctx, conn, actor)
-        const base = finish(result)
-        return { ...base, Actor: result.Actor ? withActorDefaults(result.Actor) : base.State === 'Error' ? null : missingPayload('Actor') }
-      }),
-    WSSaveActors: (request, soap) =>
-      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) => {
-        const actors = (request.Actors ?? []).filter(notNull).map(withActorDefaults)
-        for (const actor of actors) actorType(actor.ActorType)
-        return actorsResult(await c.saveActors(ctx, conn, actors))
-      }),
-    WSGetList: (request, soap) =>
-      listCall(request.ConnectionGuid, soap, async (c, ctx, conn) => c.getList(ctx, conn, request.ListName ?? '')),
-    WSGetListItems: (request, soap) =>
-      listCall(request.ConnectionGuid, soap, async (c, ctx, conn) =>
-        c.getListItems(ctx, conn, request.ListName ?? '', strings(request.ListItemKeys)),
-      ),
-    WSGetActorsByTimestamp: (request, soap) =>
-      withConnection(request.ConnectionGuid, soap, async (c, ctx, conn) =>
-        actorsResult(
-          await c.getActorsByTimestamp(ctx, conn, request.UpdatedOnOrAfter ?? '', actorType(request.ActorType), strings(request.FieldKeys)),
-        ),
-      ),
-  }
-
-  handlers.WSTestConfigData = masked(handlers.WSTestConfigData)
-  handlers.WSSaveConnection = masked(handlers.WSSaveConnection)
-  handlers.WSDeleteConnection = masked(handlers.WSDeleteConnection)
-
-  /** GetList/GetListItems also serve configuration lists, for the all-zero GUID, with no connection. */
-  async function listCall(
-    rawGuid: string | null | undefined,
-    soap: SoapCallContext,
-    run: (connector: ErpConnector, ctx: CallContext, connection: Connection | null) => Promise<Result<{ ListItems: Map<string, string | null> }>>,
-  ): Promise<T.ListItemArrayPluginResponse> {
-    const shape = (result: Result<{ ListItems: Map<string, string | null> }>) => {
-      const base = finish(result)
-      return { ...base, ListItems: result.ListItems ?? (base.State === 'Error' ? null : new Map()) }
-    }
-    if (normalizeGuid(rawGuid) === EMPTY_GUID) {
-      return shape(await run(select(soap.request), await context(soap), null))
-    }
-    return withConnection(rawGuid, soap, async (c, ctx, conn) => shape(await run(c, ctx, conn)))
-  }
-
+  const deps: HostDependencies = { connectors, store, secretFields: secretFieldCache() }
+  const handlers = Object.fromEntries(
+    (Object.keys(OPERATIONS) as OperationName[]).map((operation) => [operation, (request: Wire, soap: SoapCallContext) => serve(deps, operation, request, soap)]),
+  ) as unknown as SoapHandlers<Ops>
   return {
     handlers,
     errorResponse: (operation, error, log) => {
@@ -336,6 +96,192 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
       }
     },
   }
+}
+
+/** Asks each connector once for its Password fields (again after a failure). */
+function secretFieldCache(): HostDependencies['secretFields'] {
+  const cache = new Map<ErpConnector, Promise<Set<string>>>()
+  return (connector, ctx) => {
+    let fields = cache.get(connector)
+    if (!fields) {
+      fields = passwordFields(connector, ctx)
+      fields.catch(() => cache.delete(connector))
+      cache.set(connector, fields)
+    }
+    return fields
+  }
+}
+
+/** The connector `?ConnectorName=` names (any case, key and value), or the first one. */
+export function selectConnector(connectors: readonly ErpConnector[], query: unknown): ErpConnector {
+  const params = (query ?? {}) as Record<string, unknown>
+  const key = Object.keys(params).find((k) => k.toUpperCase() === 'CONNECTORNAME')
+  const wanted = key === undefined ? undefined : String(params[key])
+  if (wanted === undefined || wanted === '') return connectors[0]!
+  const found = connectors.find((c) => c.name.toLowerCase() === wanted.toLowerCase())
+  if (!found) throw unknownConnector(wanted, connectors.map((c) => c.name))
+  return found
+}
+
+/**
+ * Where a call stands before the connector runs: the connection it works on (null when it names none, or the
+ * all-zero GUID of a configuration list), the configuration in play (whose Password values the call masks), and
+ * whether the connection is a stored one whose use is recorded. Or, already, the answer.
+ */
+export type Target = { connection: Connection | null; config: Connection['config'] | undefined; stored: boolean } | { answer: Base }
+
+/** Operations whose method is a hook: a connector without it has nothing to prepare or clean up. */
+const HOOKS: ReadonlySet<OperationName> = new Set(['WSSaveConnection', 'WSDeleteConnection'])
+
+/** Resolves the connection a request names, by the operation's lifecycle. */
+export async function resolveTarget(
+  store: ConnectionStore,
+  operation: OperationName,
+  connector: ErpConnector,
+  request: Wire,
+  log: ConnectorLogger,
+): Promise<Target> {
+  if (!OPERATIONS[operation].connectionGuid) {
+    const config = operation === 'WSTestConfigData' ? ((request.ConnectionInfo as Connection['config'] | null) ?? new Map()) : undefined
+    return { connection: null, config, stored: false }
+  }
+  const raw = request.ConnectionGuid as string | null | undefined
+  const id = normalizeGuid(raw)
+  switch (operation) {
+    case 'WSSaveConnection': {
+      if (id === undefined || id === EMPTY_GUID) throw invalidConnectionId(raw)
+      const config = (request.ConnectionInfo as Connection['config'] | null) ?? new Map()
+      return { connection: { id, connectorName: connector.name, config }, config, stored: false }
+    }
+    case 'WSDeleteConnection':
+      try {
+        const connection = await storedConnection(store, connector, raw, log)
+        return { connection, config: connection.config, stored: false }
+      } catch (error) {
+        // Deleting what is already gone succeeds: SuperOffice calls this only "in case the connector needs to know".
+        if (error instanceof ConnectorFailure && error.code === ErrorCode.UnknownConnectionId) return { answer: finish({}) }
+        throw error
+      }
+    case 'WSGetList':
+    case 'WSGetListItems':
+      // Configuration lists are asked for with the all-zero GUID while SuperOffice Admin sets a connection up.
+      if (id === EMPTY_GUID) return { connection: null, config: undefined, stored: false }
+      break
+  }
+  const connection = await storedConnection(store, connector, raw, log)
+  return { connection, config: connection.config, stored: true }
+}
+
+async function storedConnection(store: ConnectionStore, connector: ErpConnector, raw: string | null | undefined, log: ConnectorLogger): Promise<Connection> {
+  const id = normalizeGuid(raw)
+  if (id === undefined) throw invalidConnectionId(raw)
+  let connection: Connection | undefined
+  try {
+    connection = await store.find(id)
+  } catch (error) {
+    throw storeFailure(error, log)
+  }
+  // A GUID saved through another connector is not this connector's: SuperOffice will save it here and retry.
+  if (!connection || connection.connectorName.toLowerCase() !== connector.name.toLowerCase()) throw unknownConnection(id)
+  return connection
+}
+
+/** One call, generically: connector, connection, arguments, method, result, and the lifecycle step after it. */
+async function serve(deps: HostDependencies, operation: OperationName, request: Wire, soap: SoapCallContext): Promise<Wire> {
+  const contract = OPERATIONS[operation]
+  const log = () => soap.request.log
+  const secrets = new CallSecrets(soap.request)
+  try {
+    const connector = selectConnector(deps.connectors, soap.request.query)
+    const target = await resolveTarget(deps.store, operation, connector, request, log())
+    if ('answer' in target) return target.answer as Wire
+    const { connection, config } = target
+    let result: Wire
+    let secretFields: Set<string> | undefined
+    try {
+      if (config) {
+        secretFields = await deps.secretFields(connector, callContext(deps.store, log()))
+        secrets.mask(secretFields, config)
+      }
+      // Made after masking, so that what the connector logs is masked.
+      const ctx = callContext(deps.store, log())
+      const args = requestArguments(operation, request)
+      if (contract.connectionGuid) args.connection = connection
+      const method = connector[contract.method] as unknown as ((ctx: CallContext, args: Wire) => Promise<Outcome> | Outcome) | undefined
+      if (method) result = secrets.hide(shapeResult(operation, await method.call(connector, ctx, args)))
+      else if (HOOKS.has(operation)) result = finish({}) as Wire
+      else throw notSupported(connector.name, operation)
+    } catch (error) {
+      if (target.stored && connection) recordUse(deps.store, connection, errorResult(secrets.hideError(error)), log())
+      throw error
+    }
+    if (target.stored && connection) recordUse(deps.store, connection, result as Base, log())
+    if (connection && result.State !== 'Error') await afterCall(deps.store, operation, connection, secretFields ?? new Set(), log())
+    return result
+  } catch (error) {
+    throw secrets.hideError(error)
+  }
+}
+
+/** The lifecycle step after a successful call: WSSaveConnection stores the connection, WSDeleteConnection forgets it. */
+async function afterCall(store: ConnectionStore, operation: OperationName, connection: Connection, secretFields: Set<string>, log: ConnectorLogger): Promise<void> {
+  try {
+    if (operation === 'WSSaveConnection') await store.save(connection, { secretFields })
+    else if (operation === 'WSDeleteConnection') await store.delete(connection.id)
+  } catch (error) {
+    throw storeFailure(error, log)
+  }
+}
+
+function callContext(store: ConnectionStore, log: ConnectorLogger): CallContext {
+  return { log, exclusive: (key, work) => exclusive(store, log, key, work) }
+}
+
+/**
+ * A call's secrets: the Password values of the configuration in play. Once known, they are masked in everything
+ * the call logs (request.log included), answers and records as its last error.
+ */
+class CallSecrets {
+  private masker: Masker | undefined
+
+  constructor(private readonly request: FastifyRequest) {}
+
+  mask(secretFields: Set<string>, config: ReadonlyMap<string, string | null>): void {
+    this.masker = createMasker([...secretFields].flatMap((key) => config.get(key) ?? []))
+    if (this.masker) this.request.log = maskingLogger(this.request.log, this.masker)
+  }
+
+  hide(result: Wire): Wire {
+    if (!this.masker) return result
+    const base = result as Base
+    return { ...result, UserExplanation: this.masker.text(base.UserExplanation ?? ''), TechExplanation: this.masker.text(base.TechExplanation ?? '') }
+  }
+
+  hideError(error: unknown): unknown {
+    return this.masker ? this.masker.value(error) : error
+  }
+}
+
+async function exclusive<R>(store: ConnectionStore, log: ConnectorLogger, key: string, work: () => Promise<R>): Promise<R> {
+  let entered = false
+  try {
+    return await store.exclusive(key, () => {
+      entered = true
+      return work()
+    })
+  } catch (error) {
+    // Failing to take the lock is the database's fault; failing inside it is the work's.
+    if (entered) throw error
+    if (error instanceof LockWaitTimeout) throw resourceBusy(error.key, Math.round(error.waitedMs / 1000))
+    throw storeFailure(error, log)
+  }
+}
+
+function recordUse(store: ConnectionStore, connection: Connection, result: Base, log: ConnectorLogger): void {
+  const outcome: CallOutcome = { state: result.State!, errorCode: result.ErrorCode ?? '', explanation: result.UserExplanation ?? '' }
+  store.recordUse(connection.id, outcome).catch((error: unknown) => {
+    log.warn({ err: error, connectionGuid: connection.id }, 'could not record the use of a connection')
+  })
 }
 
 /** A store error as the caller should see it: the database out of reach or busy, a wrong key, or a fault of ours. */
@@ -357,16 +303,17 @@ function storeFailure(error: unknown, log: ConnectorLogger): ConnectorFailure {
 
 /** The configuration keys a connector declares as Password fields: secrets to seal at rest and never log. */
 export async function passwordFields(connector: ErpConnector, ctx: CallContext): Promise<Set<string>> {
-  const config = await connector.getConfigData(ctx)
-  return new Set((config.FieldMetaDataObjects ?? []).filter((f) => f.FieldType === 'Password' && f.FieldKey).map((f) => f.FieldKey!))
+  if (!connector.getConfigData) return new Set()
+  const config = await connector.getConfigData(ctx, {})
+  return new Set((config.FieldMetaDataObjects ?? []).filter((f) => f?.FieldType === 'Password' && f.FieldKey).map((f) => f.FieldKey))
 }
 
 /**
  * Makes a result safe to send: every base part present, and IsOk consistent with State. State is authoritative
  * (SuperOffice reads it last), except that IsOk=false without a State means the connector meant an error.
  */
-export function finish(result: Result | undefined | void): Base {
-  const r: Result = result ?? {}
+export function finish(result: Outcome | undefined | void): Base {
+  const r: Outcome = result ?? {}
   const state: T.ResponseStateWS = r.IsOk === false && r.State !== 'Error' ? 'Error' : (r.State ?? 'Ok')
   return {
     State: state,
@@ -397,72 +344,134 @@ export function errorResult(error: unknown): Base {
   }
 }
 
-export function withActorDefaults(actor: T.ErpActorWS): ErpActor {
-  return {
-    ActorType: actor.ActorType ?? 'Unknown',
-    ErpKey: actor.ErpKey ?? '',
-    FieldValues: actor.FieldValues ?? new Map(),
-    LastModified: actor.LastModified ?? '',
-    ParentActorType: actor.ParentActorType ?? 'Unknown',
-    ParentErpKey: actor.ParentErpKey ?? '',
+/**
+ * Defaults SuperOffice's own classes set in their constructors, beyond what .NET gives a member left out (which
+ * the generated TYPES table holds): an ErpActorWS is of type Unknown until told otherwise.
+ */
+const SUPEROFFICE_DEFAULTS: Partial<Record<TypeName, Wire>> = {
+  ErpActorWS: { ActorType: 'Unknown', ParentActorType: 'Unknown' },
+}
+
+/**
+ * A complete copy of a data contract value, as connectors see it: every member present, a member left out or nil
+ * given SuperOffice's default, else .NET's for a value type (generated TYPES), else '' / [] / an empty Map;
+ * arrays without their nil items. A dictionary is passed on as it is (its null values are meaningful).
+ */
+export function complete(typeName: TypeName, value: Wire | null | undefined): Wire {
+  return completerOf(typeName)(value)
+}
+
+/** Per data contract, a function completing its values, made once from the table. */
+const completers = new Map<TypeName, (value: Wire | null | undefined) => Wire>()
+
+function completerOf(typeName: TypeName): (value: Wire | null | undefined) => Wire {
+  const known = completers.get(typeName)
+  if (known) return known
+  const type = TYPES[typeName]
+  const defaults = type.defaults as Wire
+  const superOffice = SUPEROFFICE_DEFAULTS[typeName]
+  const kinds = type.kinds as Record<string, MemberKind>
+  const plan = type.members.map((member: string) => {
+    const kind = kinds[member]!
+    const fallback = superOffice?.[member] ?? defaults[member]
+    return {
+      member,
+      // A value type's or SuperOffice's default is immutable and shared; an empty list or map is made per value.
+      orDefault: fallback !== undefined ? () => fallback : () => empty(kind),
+      nested: kind.kind === 'struct' || kind.kind === 'array' ? (given: unknown) => completeMember(kind, given) : undefined,
+    }
+  })
+  // One object literal per data contract (its members in wire order, so every value has the same shape), built
+  // from the member names of the generated table: completing a large answer costs about what copying it does.
+  const source = plan
+    .map(({ member, nested }, i) => {
+      const read = `value[${JSON.stringify(member)}]`
+      // A computed key: a member named __proto__ is then a member, not the object's prototype.
+      return `[${JSON.stringify(member)}]: ${read} == null ? plan[${i}].orDefault() : ${nested ? `plan[${i}].nested(${read})` : read}`
+    })
+    .join(',\n')
+  const build = new Function('plan', `return (value) => ({\n${source}\n})`)(plan) as (value: Wire) => Wire
+  const completer = (value: Wire | null | undefined): Wire => build(value ?? {})
+  completers.set(typeName, completer)
+  return completer
+}
+
+function completeMember(kind: MemberKind, value: unknown): unknown {
+  if (kind.kind === 'struct') return complete(kind.type as TypeName, value as Wire)
+  if (kind.kind === 'array') {
+    const items = (value as unknown[]).filter((item) => item != null)
+    if (kind.of !== 'struct') return items
+    const completer = completerOf(kind.type as TypeName)
+    return items.map((item) => completer(item as Wire))
+  }
+  return value
+}
+
+function empty(kind: MemberKind): unknown {
+  switch (kind.kind) {
+    case 'string':
+      return ''
+    case 'array':
+      return []
+    case 'dictionary':
+      return new Map()
+    case 'struct':
+      return complete(kind.type as TypeName, undefined)
+    default:
+      // Value types (int, boolean, enum) always have a generated default.
+      throw new Error(`no default for a ${kind.kind} member`)
   }
 }
 
-function actorsResult(result: Result<{ Actors: T.ErpActorWS[] }>): T.ActorArrayPluginResponse {
-  const base = finish(result)
-  const actors = result.Actors?.filter(notNull).map(withActorDefaults)
-  return { ...base, Actors: actors ?? (base.State === 'Error' ? null : []) }
+/**
+ * The argument object of an operation: the request's arguments, complete (see {@link complete}), with
+ * SuperOffice's rules applied: a missing Actor is refused, actor types must be ones SuperOffice knows, and a search
+ * restriction's Values fall back to its ScalarValue.
+ */
+export function requestArguments(operation: OperationName, request: Wire): Wire {
+  const contract = OPERATIONS[operation]
+  const type = TYPES[contract.request]
+  const kinds = type.kinds as Record<string, MemberKind>
+  const args: Wire = {}
+  for (const name of contract.arguments as readonly string[]) {
+    const kind = kinds[name]!
+    const given = request[name]
+    if (given == null && kind.kind === 'struct') throw invalidRequest(`The request has no ${name}.`)
+    args[name] = given == null ? empty(kind) : name === 'Restrictions' ? completeMember(kind, (given as T.SearchRestrictionInfoWS[]).map(withScalarFallback)) : completeMember(kind, given)
+  }
+  if ('ActorType' in args) actorType(args.ActorType as string)
+  if (args.Actor) actorType((args.Actor as ErpActor).ActorType)
+  if (args.Actors) for (const actor of args.Actors as ErpActor[]) actorType(actor.ActorType)
+  return args
 }
 
-function fieldsOrEmpty(result: Result<{ FieldMetaDataObjects: T.FieldMetadataInfoWS[] }>): T.FieldMetadataInfoWS[] | null {
-  const fields = result.FieldMetaDataObjects
-  if (!fields) return finish(result).State === 'Error' ? null : []
-  // Value-typed members left out would be read as Checkbox/Normal/0 by .NET: always send them.
-  return fields.map((f, index) => ({
-    Access: f.Access ?? 'Normal',
-    DefaultValue: f.DefaultValue ?? '',
-    DisplayDescription: f.DisplayDescription ?? '',
-    DisplayName: f.DisplayName ?? f.FieldKey ?? '',
-    FieldKey: f.FieldKey ?? '',
-    FieldType: f.FieldType ?? 'Text',
-    ListName: f.ListName ?? '',
-    MaxLength: f.MaxLength ?? 0,
-    Rank: f.Rank ?? index + 1,
-  }))
+/** Values is the real list; ScalarValue is its first item, serialised first (contract section 4.3). */
+function withScalarFallback(restriction: T.SearchRestrictionInfoWS | null): T.SearchRestrictionInfoWS | null {
+  if (!restriction || (restriction.Values ?? []).some((v) => v != null) || restriction.ScalarValue == null) return restriction
+  return { ...restriction, Values: [restriction.ScalarValue] }
 }
 
-function itemsOrEmpty(result: Result<{ Items: string[] }>): string[] | null {
-  return result.Items ?? (finish(result).State === 'Error' ? null : [])
+/**
+ * The response for what a connector returned: the base parts made consistent, and the payload complete; a payload
+ * left out is empty on success (an empty array or map) and nil on Error. A data contract payload (the created
+ * Actor) left out on success is the connector's bug.
+ */
+export function shapeResult(operation: OperationName, result: Outcome | undefined | void): Wire {
+  const base = finish(result) as Wire
+  const member = OPERATIONS[operation].payload as string | null
+  if (member === null) return base
+  const kind = (TYPES[OPERATIONS[operation].response].kinds as Record<string, MemberKind>)[member]!
+  const given = (result as Wire | undefined)?.[member]
+  if (given != null) return { ...base, [member]: completeMember(kind, given) }
+  if (base.State === 'Error') return { ...base, [member]: null }
+  if (kind.kind === 'struct') throw new Error(`the connector reported success but returned no ${member}`)
+  return { ...base, [member]: empty(kind) }
 }
 
-function missingPayload(part: string): never {
-  throw new Error(`the connector reported success but returned no ${part}`)
-}
-
-function actorType(value: string | null | undefined): string {
+function actorType(value: string): string {
   if (!value) throw invalidRequest(`The request has no ActorType. Use one of ${ACTOR_TYPES.join(', ')}.`)
   if (!(ACTOR_TYPES as readonly string[]).includes(value)) {
     throw invalidRequest(`"${value}" is not an actor type SuperOffice knows. Use one of ${ACTOR_TYPES.join(', ')}.`)
   }
   return value
-}
-
-function strings(values: Array<string | null> | null | undefined): string[] {
-  return (values ?? []).filter(notNull)
-}
-
-function restrictions(values: Array<T.SearchRestrictionInfoWS | null> | null | undefined): SearchRestriction[] {
-  return (values ?? []).filter(notNull).map((r) => {
-    const listed = strings(r.Values)
-    return {
-      fieldKey: r.FieldKey ?? '',
-      operator: r.Operator ?? '',
-      // Values is the real list; ScalarValue is its first item, serialised first (contract section 4.3).
-      values: listed.length > 0 ? listed : r.ScalarValue != null ? [r.ScalarValue] : [],
-    }
-  })
-}
-
-function notNull<T>(value: T | null | undefined): value is T {
-  return value != null
 }

@@ -4,12 +4,10 @@
  * restart, and the server keeps a bounded number of data sets (the least recently used one is dropped, and seeded
  * again if its connection is used later). The Excel connector is the model to copy for a real ERP.
  */
-import type * as T from '../../generated/types.js'
-import type { ActorsResult, Connection, ErpActor, ErpConnector, FieldValues, Result, SearchRestriction } from '../connector/connector.js'
+import type { Connection, ConnectorMethods, ErpActor, ErpConnector, FieldMetadata, FieldValues, Outcome, ResultOf, SearchRestriction } from '../connector/connector.js'
 import { ConnectorFailure, ErrorCode, invalidRequest } from '../connector/errors.js'
+import { field, ranked } from '../connector/fields.js'
 import { parseDoubleValue } from '../encoding/field-values.js'
-
-type Field = T.FieldMetadataInfoWS & { FieldKey: string }
 
 // Maps, not plain objects: list names and actor types come from callers ("constructor" must find nothing).
 const LISTS = new Map<string, Array<[string, string]>>([
@@ -23,22 +21,30 @@ const LISTS = new Map<string, Array<[string, string]>>([
   ],
 ])
 
-const FIELDS = new Map<string, Field[]>(Object.entries({
-  Customer: [
-    { FieldKey: 'CustNo', DisplayName: 'Customer number', FieldType: 'Integer', Access: 'ReadOnly' },
-    { FieldKey: 'NAME', DisplayName: 'Name', FieldType: 'Text', Access: 'Mandatory', MaxLength: 200 },
-    { FieldKey: 'POSTALCITY', DisplayName: 'City', FieldType: 'Text' },
-    { FieldKey: 'CustGr', DisplayName: 'Customer group', FieldType: 'List', ListName: 'CustomerGroup' },
-    { FieldKey: 'CreditLimit', DisplayName: 'Credit limit', FieldType: 'Double' },
-    { FieldKey: 'Active', DisplayName: 'Active', FieldType: 'Checkbox' },
-  ],
-  Person: [
-    { FieldKey: 'FIRSTNAME', DisplayName: 'First name', FieldType: 'Text' },
-    { FieldKey: 'LASTNAME', DisplayName: 'Last name', FieldType: 'Text', Access: 'Mandatory' },
-    { FieldKey: 'BIRTHDATE', DisplayName: 'Birth date', FieldType: 'Datetime' },
-    { FieldKey: 'EMAIL', DisplayName: 'E-mail', FieldType: 'Text' },
-  ],
-} satisfies Record<string, Field[]>))
+const FIELDS = new Map<string, FieldMetadata[]>(Object.entries({
+  Customer: ranked([
+    field('CustNo', { displayName: 'Customer number', type: 'Integer', access: 'ReadOnly' }),
+    field('NAME', { displayName: 'Name', access: 'Mandatory', maxLength: 200 }),
+    field('POSTALCITY', { displayName: 'City' }),
+    field('CustGr', { displayName: 'Customer group', type: 'List', listName: 'CustomerGroup' }),
+    field('CreditLimit', { displayName: 'Credit limit', type: 'Double' }),
+    field('Active', { displayName: 'Active', type: 'Checkbox' }),
+  ]),
+  Person: ranked([
+    field('FIRSTNAME', { displayName: 'First name' }),
+    field('LASTNAME', { displayName: 'Last name', access: 'Mandatory' }),
+    field('BIRTHDATE', { displayName: 'Birth date', type: 'Datetime' }),
+    field('EMAIL', { displayName: 'E-mail' }),
+  ]),
+}))
+
+const CONFIG_FIELDS = [
+  field('Dataset', { displayName: 'US:"Data set";NO:"Datasett"', defaultValue: 'demo', rank: 1 }),
+  field('DefaultGroup', { displayName: 'Default customer group', type: 'List', listName: 'CustomerGroup', defaultValue: '1', rank: 2 }),
+  field('ApiKey', { displayName: 'API key (not used; shows how secrets are kept)', type: 'Password', rank: 3 }),
+]
+
+type ActorsResult = ResultOf<'WSGetActors'>
 
 export interface Dataset {
   actors: Map<string, Map<string, ErpActor>>
@@ -62,7 +68,10 @@ export const DEFAULT_MAX_ACTORS = 10_000
  * @example
  * const host = createConnectorHost({ connectors: [createMemoryConnector()], store })
  */
-export function createMemoryConnector(options: MemoryConnectorOptions = {}): ErpConnector & { dataset(id: string): Dataset | undefined } {
+/** The Memory connector implements every operation. */
+export type MemoryConnector = ErpConnector & Required<ConnectorMethods> & { dataset(id: string): Dataset | undefined }
+
+export function createMemoryConnector(options: MemoryConnectorOptions = {}): MemoryConnector {
   // A Map keeps insertion order: re-inserting on use makes its first key the least recently used.
   const datasets = new Map<string, Dataset>()
   const maxDatasets = options.maxDatasets ?? DEFAULT_MAX_DATASETS
@@ -122,18 +131,12 @@ export function createMemoryConnector(options: MemoryConnectorOptions = {}): Erp
     name,
     dataset: (id) => datasets.get(id),
     async getConfigData() {
-      return {
-        FieldMetaDataObjects: [
-          { FieldKey: 'Dataset', DisplayName: 'US:"Data set";NO:"Datasett"', FieldType: 'Text', DefaultValue: 'demo', Rank: 1 },
-          { FieldKey: 'DefaultGroup', DisplayName: 'Default customer group', FieldType: 'List', ListName: 'CustomerGroup', DefaultValue: '1', Rank: 2 },
-          { FieldKey: 'ApiKey', DisplayName: 'API key (not used; shows how secrets are kept)', FieldType: 'Password', Rank: 3 },
-        ],
-      }
+      return { FieldMetaDataObjects: CONFIG_FIELDS }
     },
-    async testConfigData(_ctx, config) {
-      return checkDataset(config)
+    async testConfigData(_ctx, { ConnectionInfo }) {
+      return checkDataset(ConnectionInfo)
     },
-    async saveConnection(ctx, connection) {
+    async saveConnection(ctx, { connection }) {
       ctx.log.info({ config: connection.config }, `memory connector: saving connection ${connection.id}`)
       const check = checkDataset(connection.config)
       if (check.State === 'Error') return check
@@ -143,35 +146,35 @@ export function createMemoryConnector(options: MemoryConnectorOptions = {}): Erp
     async testConnection() {
       return {}
     },
-    async deleteConnection(_ctx, connection) {
+    async deleteConnection(_ctx, { connection }) {
       datasets.delete(connection.id)
       return {}
     },
     async getSupportedActorTypes() {
       return { Items: [...FIELDS.keys()] }
     },
-    async getSupportedActorTypeFields(_ctx, _connection, actorType) {
-      return { FieldMetaDataObjects: fieldsOf(actorType).map((f, i) => ({ ...f, Rank: i + 1 })) }
+    async getSupportedActorTypeFields(_ctx, { ActorType }) {
+      return { FieldMetaDataObjects: fieldsOf(ActorType) }
     },
-    async getSearchableFields(_ctx, _connection, actorType) {
-      return { Items: fieldsOf(actorType).map((f) => f.FieldKey) }
+    async getSearchableFields(_ctx, { ActorType }) {
+      return { Items: fieldsOf(ActorType).map((f) => f.FieldKey) }
     },
-    async getActors(_ctx, connection, actorType, erpKeys, fieldKeys) {
-      const rows = table(connection, actorType)
-      return project(erpKeys.flatMap((k) => rows.get(k) ?? []), fieldKeys)
+    async getActors(_ctx, { connection, ActorType, ErpKeys, FieldKeys }) {
+      const rows = table(connection, ActorType)
+      return project(ErpKeys.flatMap((k) => rows.get(k) ?? []), FieldKeys)
     },
-    async searchActors(_ctx, connection, actorType, searchText, fieldKeys) {
-      return project(search(table(connection, actorType).values(), searchText), fieldKeys)
+    async searchActors(_ctx, { connection, ActorType, SearchText, FieldKeys }) {
+      return project(search(table(connection, ActorType).values(), SearchText), FieldKeys)
     },
-    async searchActorByParent(_ctx, connection, actorType, searchText, parentType, parentKey, fieldKeys) {
-      const rows = search(table(connection, actorType).values(), searchText)
-      return project(rows.filter((r) => r.ParentActorType === parentType && r.ParentErpKey === parentKey), fieldKeys)
+    async searchActorByParent(_ctx, { connection, ActorType, SearchText, ParentActorType, ParentActorErpKey, FieldKeys }) {
+      const rows = search(table(connection, ActorType).values(), SearchText)
+      return project(rows.filter((r) => r.ParentActorType === ParentActorType && r.ParentErpKey === ParentActorErpKey), FieldKeys)
     },
-    async searchActorsAdvanced(_ctx, connection, actorType, restrictions, fieldKeys) {
-      const rows = [...table(connection, actorType).values()].filter((row) => restrictions.every((r) => matches(row, r)))
-      return project(rows, fieldKeys)
+    async searchActorsAdvanced(_ctx, { connection, ActorType, Restrictions, FieldKeys }) {
+      const rows = [...table(connection, ActorType).values()].filter((row) => Restrictions.every((r) => matches(row, r)))
+      return project(rows, FieldKeys)
     },
-    async createActor(_ctx, connection, input) {
+    async createActor(_ctx, { connection, Actor: input }) {
       const rows = table(connection, input.ActorType)
       const missing = fieldsOf(input.ActorType).find((f) => f.Access === 'Mandatory' && !input.FieldValues.get(f.FieldKey))
       if (missing) throw invalidRequest(`The field ${missing.FieldKey} is mandatory for ${input.ActorType}.`)
@@ -186,7 +189,7 @@ export function createMemoryConnector(options: MemoryConnectorOptions = {}): Erp
       rows.set(key, row)
       return { Actor: row }
     },
-    async saveActors(_ctx, connection, inputs) {
+    async saveActors(_ctx, { connection, Actors: inputs }) {
       // All or nothing: check every actor before changing any.
       const updates = inputs.map((input) => {
         const row = table(connection, input.ActorType).get(input.ErpKey)
@@ -202,14 +205,14 @@ export function createMemoryConnector(options: MemoryConnectorOptions = {}): Erp
         }),
       }
     },
-    async getList(_ctx, _connection, listName) {
-      return { ListItems: new Map(listOf(listName)) }
+    async getList(_ctx, { ListName }) {
+      return { ListItems: new Map(listOf(ListName)) }
     },
-    async getListItems(_ctx, _connection, listName, keys) {
-      const items = new Map(listOf(listName))
-      return { ListItems: new Map(keys.filter((k) => items.has(k)).map((k) => [k, items.get(k)!])) }
+    async getListItems(_ctx, { ListName, ListItemKeys }) {
+      const items = new Map(listOf(ListName))
+      return { ListItems: new Map(ListItemKeys.filter((k) => items.has(k)).map((k) => [k, items.get(k)!])) }
     },
-    async getActorsByTimestamp(_ctx, connection, updatedOnOrAfter, actorType, fieldKeys) {
+    async getActorsByTimestamp(_ctx, { connection, UpdatedOnOrAfter: updatedOnOrAfter, ActorType: actorType, FieldKeys: fieldKeys }) {
       const since = Date.parse(updatedOnOrAfter.endsWith('Z') || !/T/.test(updatedOnOrAfter) ? updatedOnOrAfter : `${updatedOnOrAfter}Z`)
       if (Number.isNaN(since)) throw invalidRequest(`UpdatedOnOrAfter "${updatedOnOrAfter}" is not an ISO date-time.`)
       return project([...table(connection, actorType).values()].filter((r) => Date.parse(r.LastModified) >= since), fieldKeys)
@@ -218,7 +221,7 @@ export function createMemoryConnector(options: MemoryConnectorOptions = {}): Erp
 }
 
 /** Dataset is optional: "demo" (the default) seeds a few actors, "empty" none. */
-function checkDataset(config: ReadonlyMap<string, string | null>): Result {
+function checkDataset(config: ReadonlyMap<string, string | null>): Outcome {
   const dataset = config.get('Dataset') ?? 'demo'
   if (dataset === 'demo' || dataset === 'empty') return {}
   return { State: 'Error', UserExplanation: `Dataset "${dataset}" does not exist: use demo or empty.` }
@@ -228,7 +231,7 @@ function actor(type: string, key: string, values: Record<string, string>, at: st
   return { ActorType: type, ErpKey: key, FieldValues: new Map(Object.entries(values)), LastModified: at, ParentActorType: 'Unknown', ParentErpKey: '' }
 }
 
-function fieldsOf(actorType: string): Field[] {
+function fieldsOf(actorType: string): FieldMetadata[] {
   const fields = FIELDS.get(actorType)
   if (!fields) throw invalidRequest(`This connector has no ${actorType} actors. It supports ${[...FIELDS.keys()].join(', ')}.`)
   return fields
@@ -259,9 +262,9 @@ function compareNumbers(value: string, restriction: SearchRestriction): boolean 
     }
   }
   const actual = number(value)
-  const [low, high] = restriction.values.map(number)
+  const [low, high] = restriction.Values.map(number)
   if (actual === undefined || low === undefined) return false
-  switch (restriction.operator) {
+  switch (restriction.Operator) {
     case '>':
       return actual > low
     case '<':
@@ -284,14 +287,14 @@ function search(rows: Iterable<ErpActor>, text: string): ErpActor[] {
 
 function matches(row: ErpActor, restriction: SearchRestriction): boolean {
   const value =
-    restriction.fieldKey === 'ParentErpKey'
+    restriction.FieldKey === 'ParentErpKey'
       ? row.ParentErpKey
-      : restriction.fieldKey === 'ParentActorType'
+      : restriction.FieldKey === 'ParentActorType'
         ? row.ParentActorType
-        : (row.FieldValues.get(restriction.fieldKey) ?? '')
-  const [first = ''] = restriction.values.map((v) => v.toLowerCase())
+        : (row.FieldValues.get(restriction.FieldKey) ?? '')
+  const [first = ''] = restriction.Values.map((v) => v.toLowerCase())
   const text = value.toLowerCase()
-  switch (restriction.operator) {
+  switch (restriction.Operator) {
     case '=':
       return text === first
     case 'isnot':
@@ -301,9 +304,9 @@ function matches(row: ErpActor, restriction: SearchRestriction): boolean {
     case 'contains':
       return text.includes(first)
     case 'oneof':
-      return restriction.values.includes(value)
+      return restriction.Values.includes(value)
     case 'notoneof':
-      return !restriction.values.includes(value)
+      return !restriction.Values.includes(value)
     case '>':
     case '<':
     case '>=':
@@ -312,6 +315,6 @@ function matches(row: ErpActor, restriction: SearchRestriction): boolean {
     case 'between':
       return compareNumbers(value, restriction)
     default:
-      throw invalidRequest(`The operator "${restriction.operator}" is not supported by the Memory connector.`)
+      throw invalidRequest(`The operator "${restriction.Operator}" is not supported by the Memory connector.`)
   }
 }

@@ -8,16 +8,17 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { runConformance } from '../../src/conformance/kit.js'
-import { createMemoryConnector } from '../../src/connectors/memory.js'
+import { createMemoryConnector, type MemoryConnector } from '../../src/connectors/memory.js'
 import { createExcelConnector } from '../../src/connectors/excel/connector.js'
 import { PROJECT_ROOT } from '../../src/server.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import type { ErpConnector } from '../../src/connector/connector.js'
+import { field } from '../../src/connector/fields.js'
 import { startTestServer } from '../helpers/server.js'
 
 /** The Memory connector with some of its answers changed, served as `?ConnectorName=name`. */
-function memoryThat(name: string, change: (memory: ErpConnector) => Partial<ErpConnector>): ErpConnector {
+function memoryThat(name: string, change: (memory: MemoryConnector) => Partial<ErpConnector>): ErpConnector {
   const memory = createMemoryConnector({ name })
   return { ...memory, ...change(memory) }
 }
@@ -25,34 +26,34 @@ function memoryThat(name: string, change: (memory: ErpConnector) => Partial<ErpC
 /** The Memory connector answering a Person it created with this LastModified. */
 const personLastModified = (name: string, lastModified: string) =>
   memoryThat(name, (memory) => ({
-    async createActor(ctx, connection, actor) {
-      const created = await memory.createActor(ctx, connection, actor)
+    async createActor(ctx, args) {
+      const created = await memory.createActor(ctx, args)
       return created.Actor?.ActorType === 'Person' ? { ...created, Actor: { ...created.Actor, LastModified: lastModified } } : created
     },
   }))
 
 const misbehaving: ErpConnector[] = [
   memoryThat('LongDisplayName', (memory) => ({
-    async getSupportedActorTypeFields(ctx, connection, actorType) {
-      const fields = await memory.getSupportedActorTypeFields(ctx, connection, actorType)
+    async getSupportedActorTypeFields(ctx, args) {
+      const fields = await memory.getSupportedActorTypeFields(ctx, args)
       return { ...fields, FieldMetaDataObjects: fields.FieldMetaDataObjects?.map((f) => (f.FieldKey === 'NAME' ? { ...f, DisplayName: 'N'.repeat(300) } : f)) }
     },
   })),
   memoryThat('NearMiss', (memory) => ({
-    async getSupportedActorTypeFields(ctx, connection, actorType) {
-      const fields = await memory.getSupportedActorTypeFields(ctx, connection, actorType)
+    async getSupportedActorTypeFields(ctx, args) {
+      const fields = await memory.getSupportedActorTypeFields(ctx, args)
       const list = fields.FieldMetaDataObjects ?? []
-      if (actorType !== 'Customer') return fields
-      return { ...fields, FieldMetaDataObjects: [...list, { FieldKey: 'ADDRESS1', DisplayName: 'Address', FieldType: 'Text', Access: 'Normal', Rank: list.length + 1 }] }
+      if (args.ActorType !== 'Customer') return fields
+      return { ...fields, FieldMetaDataObjects: [...list, field('ADDRESS1', { displayName: 'Address', rank: list.length + 1 })] }
     },
   })),
   memoryThat('ShuffledFields', (memory) => {
     const asked = new Map<string, number>()
     return {
-      async getSupportedActorTypeFields(ctx, connection, actorType) {
-        const fields = await memory.getSupportedActorTypeFields(ctx, connection, actorType)
-        asked.set(actorType, (asked.get(actorType) ?? 0) + 1)
-        return asked.get(actorType) === 1 ? fields : { ...fields, FieldMetaDataObjects: [...(fields.FieldMetaDataObjects ?? [])].reverse() }
+      async getSupportedActorTypeFields(ctx, args) {
+        const fields = await memory.getSupportedActorTypeFields(ctx, args)
+        asked.set(args.ActorType, (asked.get(args.ActorType) ?? 0) + 1)
+        return asked.get(args.ActorType) === 1 ? fields : { ...fields, FieldMetaDataObjects: [...(fields.FieldMetaDataObjects ?? [])].reverse() }
       },
     }
   }),

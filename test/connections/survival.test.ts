@@ -34,7 +34,7 @@ function lockingConnector(hold: () => ReturnType<typeof gate> | undefined): ErpC
   const memory = createMemoryConnector({ name: 'Locking' })
   return {
     ...memory,
-    async testConnection(ctx, connection) {
+    async testConnection(ctx, { connection }) {
       await ctx.exclusive(connection.config.get('Key') ?? 'probe', async () => {
         const current = hold()
         current?.entered()

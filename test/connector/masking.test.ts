@@ -36,13 +36,13 @@ function leakyConnector(): ErpConnector {
   }
   return {
     ...memory,
-    async testConfigData(ctx, config) {
-      return fail(config, ctx.log)
+    async testConfigData(ctx, { ConnectionInfo }) {
+      return fail(ConnectionInfo, ctx.log)
     },
-    async saveConnection(ctx, connection) {
-      return connection.config.get('FailSave') === 'yes' ? fail(connection.config, ctx.log) : memory.saveConnection(ctx, connection)
+    async saveConnection(ctx, args) {
+      return args.connection.config.get('FailSave') === 'yes' ? fail(args.connection.config, ctx.log) : memory.saveConnection(ctx, args)
     },
-    async testConnection(ctx, connection) {
+    async testConnection(ctx, { connection }) {
       return fail(connection.config, ctx.log)
     },
   }

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { ConnectorFailure } from '../../src/connector/errors.js'
 import { normalizeGuid } from '../../src/connector/guid.js'
-import { errorResult, finish, withActorDefaults } from '../../src/connector/host.js'
+import { complete, errorResult, finish, requestArguments, shapeResult } from '../../src/connector/host.js'
 
 t.test('finish: IsOk always agrees with State; State wins; all base parts present', async (t) => {
   const rows: Array<[string, Parameters<typeof finish>[0], [string, boolean]]> = [
@@ -43,8 +43,8 @@ t.test('errorResult: exceptions as SuperOffice host shapes them; ConnectorFailur
   t.equal(errorResult(loop).TechExplanation!.split('\n').length - 1, 10, 'a cause cycle is cut off')
 })
 
-t.test('withActorDefaults fills in SuperOffice constructor defaults', async (t) => {
-  t.same(withActorDefaults({}), { ActorType: 'Unknown', ErpKey: '', FieldValues: new Map(), LastModified: '', ParentActorType: 'Unknown', ParentErpKey: '' })
+t.test('complete fills in SuperOffice constructor defaults for an actor', async (t) => {
+  t.same(complete('ErpActorWS', {}), { ActorType: 'Unknown', ErpKey: '', FieldValues: new Map(), LastModified: '', ParentActorType: 'Unknown', ParentErpKey: '' })
 })
 
 t.test('normalizeGuid: the formats new Guid(string) takes, lower-case D out', async (t) => {
@@ -65,4 +65,27 @@ t.test('normalizeGuid: the formats new Guid(string) takes, lower-case D out', as
     [undefined, undefined],
   ]
   for (const [given, want] of rows) t.equal(normalizeGuid(given), want, String(given))
+})
+
+t.test('shapeResult: a payload left out is empty on success, nil on Error; a created Actor left out is a bug', async (t) => {
+  const rows: Array<[Parameters<typeof shapeResult>[0], string, unknown]> = [
+    ['WSGetActors', 'Actors', []],
+    ['WSGetSupportedActorTypes', 'Items', []],
+    ['WSGetList', 'ListItems', new Map()],
+    ['WSGetConfigData', 'FieldMetaDataObjects', []],
+  ]
+  for (const [operation, member, empty] of rows) {
+    t.same(shapeResult(operation, {})[member], empty, `${operation}: Ok`)
+    t.equal(shapeResult(operation, { State: 'Error' })[member], null, `${operation}: Error`)
+  }
+  t.throws(() => shapeResult('WSCreateActor', {}), /returned no Actor/)
+  t.equal(shapeResult('WSCreateActor', { State: 'Error' }).Actor, null)
+  t.same(Object.keys(shapeResult('WSTestConnection', {})), ['State', 'IsOk', 'UserExplanation', 'TechExplanation', 'ErrorCode'], 'no payload member')
+})
+
+t.test('requestArguments: refusals a connector never sees', async (t) => {
+  t.throws(() => requestArguments('WSCreateActor', { ConnectionGuid: 'x' }), { code: 'INVALID_REQUEST', message: 'The request has no Actor.' })
+  t.throws(() => requestArguments('WSSaveActors', { Actors: [{ ActorType: 'Customer' }, {}] }), { code: 'INVALID_REQUEST', message: /"Unknown" is not an actor type/ })
+  t.throws(() => requestArguments('WSGetActors', { ActorType: 'Company' }), { code: 'INVALID_REQUEST', message: /"Company" is not an actor type SuperOffice knows/ })
+  t.same(requestArguments('WSGetListItems', { ListName: null }), { ListName: '', ListItemKeys: [] })
 })

@@ -60,7 +60,7 @@ t.test('a module by path, relative to the working directory: its default export 
   const loaded = await loadConnectors({ dataDir: 'data', connectors: ['./acme.js', 'memory', './legacy.cjs', './half-done.js'], env: { ACME_URL: 'http://erp' } })
   t.same(loaded.map((c) => c.name), ['Acme', 'Memory', 'Legacy', 'Half'], 'in the order listed; a CommonJS module.exports is the default export; methods may be left out')
   const ctx = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
-  t.same(JSON.parse((await loaded[0]!.getConfigData(ctx)).UserExplanation!), { dataDir, acme: 'http://erp' }, 'options: DATA_DIR made absolute, and the environment')
+  t.same(JSON.parse((await loaded[0]!.getConfigData!(ctx, {})).UserExplanation!), { dataDir, acme: 'http://erp' }, 'options: DATA_DIR made absolute, and the environment')
 })
 
 t.test('a module by package name, resolved as the server\'s own imports are', async (t) => {

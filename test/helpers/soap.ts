@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { RESULT_BASE } from '../../generated/contract.js'
 import { readXml, type XmlElement } from '../../src/soap/xml.js'
 
 export const TNS = 'http://www.superoffice.net/EIS/Connector/1.0'
@@ -115,7 +116,8 @@ export function pairs(el: XmlElement): Array<[string, string | null]> {
   return el.children.map((kv) => [child(kv, 'Key').text, child(kv, 'Value').nil ? null : child(kv, 'Value').text])
 }
 
-export const BASE_PARTS = ['State', 'IsOk', 'UserExplanation', 'TechExplanation', 'ErrorCode']
+/** The parts every response begins with, from the generated contract. */
+export const BASE_PARTS: readonly string[] = RESULT_BASE.members
 
 /** SaveConnection for the memory connector, with a given GUID. */
 export function saveConnectionBody(guid: string, config: Record<string, string> = { Dataset: 'demo' }): string {

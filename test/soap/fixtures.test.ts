@@ -1,10 +1,11 @@
 // A WCF client's exact requests for all 17 operations, replayed over HTTP: every response must have the wrapper,
 // part order and member order the WCF deserializer expects, and validate against the WSDL's own schema (xmllint).
 import t, { type Test } from 'tap'
+import { OPERATIONS, RESULT_BASE, TYPES } from '../../generated/contract.js'
 import { ErpConnectorWS } from '../../generated/service.js'
 import { bodyDocument, extractSchemas, validate } from '../helpers/schema.js'
 import { startTestServer } from '../helpers/server.js'
-import { action, BASE_PARTS, child, fixture, names, pairs, payload, post, TNS } from '../helpers/soap.js'
+import { action, child, fixture, names, pairs, payload, post, TNS } from '../helpers/soap.js'
 
 const server = await startTestServer()
 t.teardown(() => server.close())
@@ -31,16 +32,8 @@ const ORDER = [
   'WSDeleteConnection',
 ] as const
 
-const PAYLOAD_PART: Record<string, string | undefined> = {
-  ConnectorResultBase: undefined,
-  ActorPluginResponse: 'Actor',
-  ActorArrayPluginResponse: 'Actors',
-  ListItemArrayPluginResponse: 'ListItems',
-  StringArrayPluginResponse: 'Items',
-  FieldMetadataInfoArrayPluginResponse: 'FieldMetaDataObjects',
-}
-const ACTOR_MEMBERS = ['ActorType', 'ErpKey', 'FieldValues', 'LastModified', 'ParentActorType', 'ParentErpKey']
-const FIELD_MEMBERS = ['Access', 'DefaultValue', 'DisplayDescription', 'DisplayName', 'FieldKey', 'FieldType', 'ListName', 'MaxLength', 'Rank']
+const ACTOR_MEMBERS = TYPES.ErpActorWS.members
+const FIELD_MEMBERS = TYPES.FieldMetadataInfoWS.members
 
 t.equal(ORDER.length, Object.keys(ErpConnectorWS.operations).length, 'every operation has a fixture in the replay')
 
@@ -57,8 +50,8 @@ for (const operation of ORDER) {
     const wrapper = payload(answer.text)
     t.equal(wrapper.name, op.responseElement, 'response wrapper element')
     t.equal(wrapper.ns, TNS, 'response wrapper namespace')
-    const part = PAYLOAD_PART[op.responseElement]
-    t.same(names(wrapper), part ? [...BASE_PARTS, part] : BASE_PARTS, 'parts in Order')
+    const part: string | null = OPERATIONS[operation].payload
+    t.same(names(wrapper), part ? [...RESULT_BASE.members, part] : RESULT_BASE.members, 'parts in Order')
     t.ok(wrapper.children.every((c) => c.ns === TNS), 'every part in the contract namespace')
     t.equal(child(wrapper, 'State').text, 'Ok', `State (${child(wrapper, 'UserExplanation').text})`)
     t.equal(child(wrapper, 'IsOk').text, 'true')

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import http from 'node:http'
 import t from 'tap'
 import type { ErpConnector } from '../../src/connector/connector.js'
+import { field } from '../../src/connector/fields.js'
 import { createMemoryConnector } from '../../src/connectors/memory.js'
 import { startTestServer } from '../helpers/server.js'
 import { action, ARRAYS, call, child, envelope, names, pairs, payload, post, saveConnectionBody, TNS } from '../helpers/soap.js'
@@ -21,7 +22,7 @@ const throwing: ErpConnector = {
     return { State: 'Error', IsOk: true, UserExplanation: 'no fields today' }
   },
   async getSupportedActorTypeFields() {
-    return { FieldMetaDataObjects: [{ FieldKey: 'BAD\u0001KEY', FieldType: 'Text' }] }
+    return { FieldMetaDataObjects: [field('BAD\u0001KEY')] }
   },
 }
 const server = await startTestServer({ connectors: [memory, throwing] })

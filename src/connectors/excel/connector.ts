@@ -6,9 +6,9 @@
  */
 import { mkdirSync, promises as fs } from 'node:fs'
 import path from 'node:path'
-import type * as T from '../../../generated/types.js'
-import type { CallContext, Connection, ErpActor, ErpConnector, FieldValues, Result } from '../../connector/connector.js'
+import type { CallContext, Connection, ErpActor, ErpConnector, FieldValues, Outcome, ResultOf } from '../../connector/connector.js'
 import { ConnectorFailure, ErrorCode, invalidRequest } from '../../connector/errors.js'
+import { field } from '../../connector/fields.js'
 import { serialToWallClock, type CellPatch, type RawCell } from './cells.js'
 import { checkWorkbookName, fileSystemFailure, fileSystemFailureFor, MAX_FOLDER_DEPTH, resolveWorkbookPath } from './paths.js'
 import { compileRestriction, containsText, type StoredValue } from './search.js'
@@ -51,27 +51,23 @@ const CONFIG_LISTS = new Map<string, Array<[string, string]>>([
   ],
 ])
 
-const CONFIG_FIELDS: T.FieldMetadataInfoWS[] = [
-  {
-    FieldKey: 'Filename',
-    DisplayName: 'US:"File name";NO:"Filnavn"',
-    DisplayDescription: 'US:"Workbook (.xlsx) in the workbooks folder of the server; created from a template if it does not exist";NO:"Arbeidsbok (.xlsx) i serverens workbooks-mappe; lages fra en mal om den ikke finnes"',
-    FieldType: 'Text',
-    Access: 'Mandatory',
-    DefaultValue: DEFAULT_FILENAME,
-    MaxLength: 255,
-    Rank: 1,
-  },
-  {
-    FieldKey: 'WriteMode',
-    DisplayName: 'US:"Changes from SuperOffice";NO:"Endringer fra SuperOffice"',
-    DisplayDescription: 'US:"Read only refuses creating and saving actors";NO:"Kun lese avviser oppretting og lagring"',
-    FieldType: 'List',
-    ListName: 'WriteMode',
-    Access: 'Normal',
-    DefaultValue: 'ReadWrite',
-    Rank: 2,
-  },
+const CONFIG_FIELDS = [
+  field('Filename', {
+    displayName: 'US:"File name";NO:"Filnavn"',
+    description: 'US:"Workbook (.xlsx) in the workbooks folder of the server; created from a template if it does not exist";NO:"Arbeidsbok (.xlsx) i serverens workbooks-mappe; lages fra en mal om den ikke finnes"',
+    access: 'Mandatory',
+    defaultValue: DEFAULT_FILENAME,
+    maxLength: 255,
+    rank: 1,
+  }),
+  field('WriteMode', {
+    displayName: 'US:"Changes from SuperOffice";NO:"Endringer fra SuperOffice"',
+    description: 'US:"Read only refuses creating and saving actors";NO:"Kun lese avviser oppretting og lagring"',
+    type: 'List',
+    listName: 'WriteMode',
+    defaultValue: 'ReadWrite',
+    rank: 2,
+  }),
 ]
 
 export interface ExcelConnectorOptions {
@@ -168,7 +164,7 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
       return { FieldMetaDataObjects: CONFIG_FIELDS }
     },
 
-    async testConfigData(_ctx, config) {
+    async testConfigData(_ctx, { ConnectionInfo: config }) {
       writeModeOf(config)
       const opened = await locate(config)
       try {
@@ -182,7 +178,7 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
       }
     },
 
-    async saveConnection(ctx, connection) {
+    async saveConnection(ctx, { connection }) {
       writeModeOf(connection.config)
       const opened = await locate(connection.config)
       let created: boolean
@@ -195,25 +191,25 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
       return created ? { State: 'OkWithInfo', UserExplanation: `Created ${opened.name} from the template.` } : {}
     },
 
-    async testConnection(_ctx, connection) {
+    async testConnection(_ctx, { connection }) {
       const { book, opened } = await open(connection)
       if (book.actorSheets.size === 0) return { State: 'Error', UserExplanation: `${opened.name} has no actor sheets (Customer, Supplier, Person, Project).` }
       return book.problems.length > 0 ? { State: 'Warning', UserExplanation: problemsText(opened.name, book) } : {}
     },
 
-    async deleteConnection(_ctx, connection) {
+    async deleteConnection(_ctx, { connection }) {
       // The workbook is the ERP's data: it stays when SuperOffice forgets the connection; what is cached of it goes.
       const opened = await locate(connection.config).catch(() => undefined)
       if (opened) await files.forget(opened.file)
       return {}
     },
 
-    async getSupportedActorTypes(_ctx, connection) {
+    async getSupportedActorTypes(_ctx, { connection }) {
       const { book } = await open(connection)
       return { Items: [...book.actorSheets.keys()] }
     },
 
-    async getSupportedActorTypeFields(_ctx, connection, actorType) {
+    async getSupportedActorTypeFields(_ctx, { connection, ActorType: actorType }) {
       const { sheet } = await sheetOf(connection, actorType)
       return {
         FieldMetaDataObjects: sheet.fields.map((f, index) => ({
@@ -230,25 +226,25 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
       }
     },
 
-    async getSearchableFields(_ctx, connection, actorType) {
+    async getSearchableFields(_ctx, { connection, ActorType: actorType }) {
       const { sheet } = await sheetOf(connection, actorType)
       return { Items: sheet.fields.filter((f) => f.searchable).map((f) => f.key) }
     },
 
-    async getActors(_ctx, connection, actorType, erpKeys, fieldKeys) {
+    async getActors(_ctx, { connection, ActorType: actorType, ErpKeys: erpKeys, FieldKeys: fieldKeys }) {
       const { sheet } = await sheetOf(connection, actorType)
       const rows = erpKeys.flatMap((key) => sheet.byKey.get(key) ?? [])
       return project(sheet, actorType, rows, fieldKeys)
     },
 
-    async searchActors(_ctx, connection, actorType, searchText, fieldKeys) {
+    async searchActors(_ctx, { connection, ActorType: actorType, SearchText: searchText, FieldKeys: fieldKeys }) {
       const { sheet } = await sheetOf(connection, actorType)
       const searchable = sheet.fields.filter((f) => f.searchable)
       const rows = sheet.rows.filter((row) => searchable.some((f) => containsText(stored(row.cells[f.column]), searchText.trim())))
       return project(sheet, actorType, rows, fieldKeys)
     },
 
-    async searchActorByParent(_ctx, connection, actorType, searchText, parentType, parentKey, fieldKeys) {
+    async searchActorByParent(_ctx, { connection, ActorType: actorType, SearchText: searchText, ParentActorType: parentType, ParentActorErpKey: parentKey, FieldKeys: fieldKeys }) {
       const { sheet } = await sheetOf(connection, actorType)
       const searchable = sheet.fields.filter((f) => f.searchable)
       const rows = sheet.rows.filter(
@@ -260,23 +256,23 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
       return project(sheet, actorType, rows, fieldKeys)
     },
 
-    async searchActorsAdvanced(_ctx, connection, actorType, restrictions, fieldKeys) {
+    async searchActorsAdvanced(_ctx, { connection, ActorType: actorType, Restrictions: restrictions, FieldKeys: fieldKeys }) {
       const { sheet } = await sheetOf(connection, actorType)
       const tests = restrictions.map((r) => {
-        if (r.fieldKey === PARENT_KEY || r.fieldKey === PARENT_TYPE) {
-          const match = compileRestriction({ key: r.fieldKey, type: 'Text' }, r.operator, r.values)
-          return (row: ActorRow) => match(r.fieldKey === PARENT_KEY ? row.parentKey : row.parentType)
+        if (r.FieldKey === PARENT_KEY || r.FieldKey === PARENT_TYPE) {
+          const match = compileRestriction({ key: r.FieldKey, type: 'Text' }, r.Operator, r.Values)
+          return (row: ActorRow) => match(r.FieldKey === PARENT_KEY ? row.parentKey : row.parentType)
         }
-        const field = sheet.fieldByKey.get(r.fieldKey)
-        if (!field) throw unknownField(sheet, [r.fieldKey])
-        if (!field.searchable) throw invalidRequest(`The field ${r.fieldKey} of ${sheet.name} is not searchable.`)
-        const match = compileRestriction({ key: field.key, type: field.type }, r.operator, r.values)
+        const field = sheet.fieldByKey.get(r.FieldKey)
+        if (!field) throw unknownField(sheet, [r.FieldKey])
+        if (!field.searchable) throw invalidRequest(`The field ${r.FieldKey} of ${sheet.name} is not searchable.`)
+        const match = compileRestriction({ key: field.key, type: field.type }, r.Operator, r.Values)
         return (row: ActorRow) => match(stored(row.cells[field.column]))
       })
       return project(sheet, actorType, sheet.rows.filter((row) => tests.every((test) => test(row))), fieldKeys)
     },
 
-    async createActor(ctx, connection, actor) {
+    async createActor(ctx, { connection, Actor: actor }) {
       writable(connection)
       const { opened } = await sheetOf(connection, actor.ActorType)
       return change(ctx, opened, (book) => {
@@ -306,7 +302,7 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
       })
     },
 
-    async saveActors(ctx, connection, actors) {
+    async saveActors(ctx, { connection, Actors: actors }) {
       writable(connection)
       if (actors.length === 0) return { Actors: [] }
       const { opened } = await open(connection)
@@ -338,11 +334,11 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
       })
     },
 
-    async getList(_ctx, connection, listName) {
+    async getList(_ctx, { connection, ListName: listName }) {
       return { ListItems: new Map(await listOf(connection, listName)) }
     },
 
-    async getListItems(_ctx, connection, listName, keys) {
+    async getListItems(_ctx, { connection, ListName: listName, ListItemKeys: keys }) {
       const items = await listOf(connection, listName)
       const unknown = keys.filter((k) => !items.has(k))
       const found = new Map(keys.filter((k) => items.has(k)).map((k): [string, string] => [k, items.get(k)!]))
@@ -355,7 +351,7 @@ export function createExcelConnector(options: ExcelConnectorOptions): ErpConnect
       }
     },
 
-    async getActorsByTimestamp(_ctx, connection, updatedOnOrAfter, actorType, fieldKeys) {
+    async getActorsByTimestamp(_ctx, { connection, UpdatedOnOrAfter: updatedOnOrAfter, ActorType: actorType, FieldKeys: fieldKeys }) {
       const { sheet } = await sheetOf(connection, actorType)
       const since = updatedOnOrAfter.trim() === '' ? -Infinity : instantOf(updatedOnOrAfter.trim())
       if (since === undefined) {
@@ -404,7 +400,7 @@ function unknownField(sheet: ActorSheet, keys: string[]): ConnectorFailure {
  * cells an answer cannot carry are replaced and named in a Warning too, and an actor whose ErpKey is such a cell
  * is left out: one bad cell never fails the other actors.
  */
-function project(sheet: ActorSheet, actorType: string, rows: ActorRow[], fieldKeys: string[]): Result<{ Actors: T.ErpActorWS[] }> {
+function project(sheet: ActorSheet, actorType: string, rows: ActorRow[], fieldKeys: string[]): ResultOf<'WSGetActors'> {
   const unknown = fieldKeys.filter((k) => !sheet.fieldByKey.has(k))
   const known = fieldKeys.filter((k) => sheet.fieldByKey.has(k))
   const replaced = new UnsendableCells()
@@ -443,7 +439,7 @@ class UnsendableCells {
     return true
   }
 
-  warning(): Result {
+  warning(): Outcome {
     if (this.found.length === 0) return {}
     const listed = this.found.slice(0, 10).join('; ') + (this.found.length > 10 ? `; and ${this.found.length - 10} more` : '')
     return {
