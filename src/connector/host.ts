@@ -381,16 +381,15 @@ function completerOf(typeName: TypeName): (value: Wire | null | undefined) => Wi
       nested: kind.kind === 'struct' || kind.kind === 'array' ? (given: unknown) => completeMember(kind, given) : undefined,
     }
   })
-  // One object literal per data contract (its members in wire order, so every value has the same shape), built
-  // from the member names of the generated table: completing a large answer costs about what copying it does.
-  const source = plan
-    .map(({ member, nested }, i) => {
-      const read = `value[${JSON.stringify(member)}]`
-      // A computed key: a member named __proto__ is then a member, not the object's prototype.
-      return `[${JSON.stringify(member)}]: ${read} == null ? plan[${i}].orDefault() : ${nested ? `plan[${i}].nested(${read})` : read}`
-    })
-    .join(',\n')
-  const build = new Function('plan', `return (value) => ({\n${source}\n})`)(plan) as (value: Wire) => Wire
+  // Members in wire order, so every value has the same shape; Object.fromEntries defines each as an own property
+  // (a member named __proto__ stays a member, not the object's prototype).
+  const build = (value: Wire): Wire =>
+    Object.fromEntries(
+      plan.map(({ member, orDefault, nested }) => {
+        const given = value[member]
+        return [member, given == null ? orDefault() : nested ? nested(given) : given]
+      }),
+    )
   const completer = (value: Wire | null | undefined): Wire => build(value ?? {})
   completers.set(typeName, completer)
   return completer
