@@ -84,7 +84,8 @@ export function createConnectorHost(options: ConnectorHostOptions): ConnectorHos
       // An expected failure is told by the per-call log line (state, errorCode); an exception needs its stack.
       if (error instanceof ConnectorFailure) log.debug({ operation, errorCode: error.code, explanation: error.userExplanation }, 'call failed')
       else log.error({ err: error, operation }, `${String(operation)} threw; answering State=Error, ErrorCode=EX`)
-      return errorResult(error)
+      // Shaped as a returned Error result is, so that a value-typed payload carries its default here too.
+      return shapeResult(operation, errorResult(error)) as Base
     },
     logFields: (_operation, request, response) => {
       const guid = (request as { ConnectionGuid?: string | null }).ConnectionGuid
@@ -452,16 +453,20 @@ function withScalarFallback(restriction: T.SearchRestrictionInfoWS | null): T.Se
 
 /**
  * The response for what a connector returned: the base parts made consistent, and the payload complete; a payload
- * left out is empty on success (an empty array or map) and nil on Error. A data contract payload (the created
- * Actor) left out on success is the connector's bug.
+ * left out is empty on success (an empty array or map) and nil on Error, except a value-typed one (an int, a
+ * boolean), which cannot be nil: it is .NET's default, as WCF writes it. A data contract payload (the created Actor)
+ * left out on success is the connector's bug.
  */
 export function shapeResult(operation: OperationName, result: Outcome | undefined | void): Wire {
   const base = finish(result) as Wire
   const member = OPERATIONS[operation].payload as string | null
   if (member === null) return base
-  const kind = (TYPES[OPERATIONS[operation].response].kinds as Record<string, MemberKind>)[member]!
+  const response = TYPES[OPERATIONS[operation].response]
+  const kind = (response.kinds as Record<string, MemberKind>)[member]!
   const given = (result as Wire | undefined)?.[member]
   if (given != null) return { ...base, [member]: completeMember(kind, given) }
+  const valueDefault = (response.defaults as Wire)[member]
+  if (valueDefault !== undefined) return { ...base, [member]: valueDefault }
   if (base.State === 'Error') return { ...base, [member]: null }
   if (kind.kind === 'struct') throw new Error(`the connector reported success but returned no ${member}`)
   return { ...base, [member]: empty(kind) }
