@@ -151,7 +151,7 @@ async function serveWorkbooks(dir: string) {
 async function excelBench() {
   const dir = await fs.mkdtemp(path.join(tmpdir(), 'erp-bench-'))
   const count = 10_000
-  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+  const files = new WorkbookFiles<ErpWorkbook>(interpretWorkbook)
   const ctx = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
   const template = templateWorkbook()
   const customerSheet = template.sheets.find((s) => s.name === 'Customer')!
@@ -237,7 +237,7 @@ function rewriteFloor(bytes: Buffer): { ms: number; uncompressedBytes: number } 
 async function excelWriteBench(count: number) {
   const dir = await fs.mkdtemp(path.join(tmpdir(), 'erp-bench-writes-'))
   const file = path.join(dir, 'Big.xlsx')
-  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+  const files = new WorkbookFiles<ErpWorkbook>(interpretWorkbook)
   const ctx = { log: console, exclusive: <T>(_key: string, work: () => Promise<T>) => work() }
   const template = templateWorkbook()
   const customerSheet = template.sheets.find((s) => s.name === 'Customer')!

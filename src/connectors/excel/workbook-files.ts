@@ -122,10 +122,11 @@ export class WorkbookFiles<Book> {
   private readonly stats: CacheStats = { hits: 0, misses: 0, parses: 0, parseSeconds: 0 }
 
   /**
-   * @param interpret turns a parsed workbook into the connector's model; it runs once per file version.
+   * @param interpret turns a parsed workbook into the connector's model; it runs once per file version read, and
+   * once per change, with the model before the change and its cells (so that it can read only what they touch).
    */
   constructor(
-    private readonly interpret: (raw: RawWorkbook, path: string) => Book,
+    private readonly interpret: (raw: RawWorkbook, earlier?: { book: Book; patches: readonly CellPatch[] }) => Book,
     limits: Partial<WorkbookCacheLimits> = {},
   ) {
     this.limits = { ...DEFAULT_CACHE_LIMITS, ...limits }
@@ -210,14 +211,13 @@ export class WorkbookFiles<Book> {
             const refused: { change: Change<Book>; error: unknown }[] = []
             const patches: CellPatch[] = []
             for (const change of group) {
-              // Each plan re-reads the model it changes: yield between them, so that a group on a large workbook
-              // does not hold up every other call for seconds.
+              // Yield between plans, so that a group on a large workbook does not hold up every other call.
               if (planned.length + refused.length > 0) await new Promise((resolve) => setImmediate(resolve))
               try {
                 const step = change.plan(book)
                 if (step.patches.length > 0) {
                   raw = patched(raw, step.patches)
-                  book = this.interpret(raw, path)
+                  book = this.interpret(raw, { book, patches: step.patches })
                   patches.push(...step.patches)
                 }
                 planned.push({ change, book, answer: step.answer })
@@ -313,7 +313,7 @@ export class WorkbookFiles<Book> {
 
   private remember(path: string, payload: Payload): Book {
     const raw = payload.workbook!
-    const book = this.interpret(raw, path)
+    const book = this.interpret(raw)
     this.keep(path, { version: payload.version, book, raw })
     return book
   }
