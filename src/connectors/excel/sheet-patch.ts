@@ -5,7 +5,7 @@
  * style of the workbook's own. Anything this does not recognise (zip64, a sheet without cell references, a new row
  * between existing ones, no date style for a date) answers undefined, and the caller writes the whole workbook.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import zlib, { deflateRawSync, inflateRawSync } from 'node:zlib'
 import XLSX from 'sheetjs-style'
 import { isDateCell, type CellPatch, type RawCell } from './cells.js'
 
@@ -32,11 +32,15 @@ const CRC_TABLE = (() => {
   return table
 })()
 
-function crc32(bytes: Buffer): number {
-  let crc = -1
-  for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8)
-  return (crc ^ -1) >>> 0
-}
+/** zlib's own CRC-32 (Node 20.15 and later) takes a tenth of the time of this one, the fallback for older Nodes. */
+const crc32: (bytes: Buffer) => number =
+  typeof zlib.crc32 === 'function'
+    ? (bytes) => zlib.crc32(bytes)
+    : (bytes) => {
+        let crc = -1
+        for (let i = 0; i < bytes.length; i++) crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8)
+        return (crc ^ -1) >>> 0
+      }
 
 function readZip(bytes: Buffer): ZipEntry[] | undefined {
   let end = -1
