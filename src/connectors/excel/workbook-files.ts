@@ -48,8 +48,15 @@ function errorCodeOf(reason: WorkerFailureCode): string {
 /** How many times a change starts over on a file that someone else changed or is saving. */
 const UPDATE_ATTEMPTS = 8
 const WORKER_START_TIMEOUT_MS = 60_000
-/** Most changes in one rewrite; more wait for the next one (each costs a pass over the model). */
+/** Most changes in one rewrite; more wait for the next one. */
 const MAX_GROUP = 16
+/**
+ * A rewrite that follows one which answered several changes waits for as many to gather, at most this share of
+ * the last rewrite's time and this long (as PostgreSQL's commit_delay does when other transactions are active):
+ * callers just answered are usually about to send their next change, which would otherwise wait a whole rewrite.
+ */
+const GATHER_SHARE = 0.2
+const MAX_GATHER_MS = 100
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 
@@ -117,6 +124,10 @@ export class WorkbookFiles<Book> {
   /** Per workbook: the changes waiting for the next rewrite, and the rewrite running or queued last. */
   private readonly openGroups = new Map<string, Change<Book>[]>()
   private readonly rewrites = new Map<string, Promise<void>>()
+  /** Per workbook: how many changes the last rewrite answered, how long it took, and when it ended. */
+  private readonly lastRewrites = new Map<string, { answered: number; ms: number; endedAt: number }>()
+  /** Per workbook: the group waiting for more changes before its rewrite starts, and how to start it early. */
+  private readonly gathering = new Map<string, { group: Change<Book>[]; target: number; start: () => void }>()
   private rewritesDone = 0
   private readonly deadThreads = new Set<number>()
   private readonly stats: CacheStats = { hits: 0, misses: 0, parses: 0, parseSeconds: 0 }
@@ -146,6 +157,7 @@ export class WorkbookFiles<Book> {
   /** Drops what is kept of a workbook (here and in the worker), e.g. when no connection uses it any more. */
   async forget(path: string): Promise<void> {
     this.cache.delete(path)
+    for (const key of this.lastRewrites.keys()) if (key.endsWith(`\u0000${path}`)) this.lastRewrites.delete(key)
     if (this.worker) await this.call({ op: 'forget', path }).catch(() => undefined)
   }
 
@@ -178,15 +190,18 @@ export class WorkbookFiles<Book> {
       const open = this.openGroups.get(key)
       if (open && open.length < MAX_GROUP) {
         open.push(change)
+        const gathering = this.gathering.get(key)
+        if (gathering?.group === open && open.length >= gathering.target) gathering.start()
         return
       }
       const group = [change]
       this.openGroups.set(key, group)
       const previous = this.rewrites.get(key) ?? Promise.resolve()
-      const done = previous.then(() => {
+      const done = previous.then(async () => {
+        await this.gather(key, group)
         // From here on, new changes wait for the next rewrite.
         if (this.openGroups.get(key) === group) this.openGroups.delete(key)
-        return this.rewrite(ctx, lockKey, path, group)
+        return this.rewrite(ctx, key, lockKey, path, group)
       })
       this.rewrites.set(key, done)
       void done.finally(() => {
@@ -200,7 +215,25 @@ export class WorkbookFiles<Book> {
     return this.rewritesDone
   }
 
-  private async rewrite(ctx: CallContext, lockKey: string, path: string, group: Change<Book>[]): Promise<void> {
+  /** Waits (see GATHER_SHARE) until `group` holds as many changes as the rewrite just before it answered. */
+  private async gather(key: string, group: Change<Book>[]): Promise<void> {
+    const last = this.lastRewrites.get(key)
+    if (!last || performance.now() - last.endedAt > MAX_GATHER_MS) return
+    const target = Math.min(MAX_GROUP, last.answered)
+    if (group.length >= target) return
+    await new Promise<void>((resolve) => {
+      const start = () => {
+        clearTimeout(timer)
+        if (this.gathering.get(key)?.group === group) this.gathering.delete(key)
+        resolve()
+      }
+      const timer = setTimeout(start, Math.min(MAX_GATHER_MS, last.ms * GATHER_SHARE))
+      this.gathering.set(key, { group, target, start })
+    })
+  }
+
+  private async rewrite(ctx: CallContext, key: string, lockKey: string, path: string, group: Change<Book>[]): Promise<void> {
+    const started = performance.now()
     try {
       await ctx.exclusive(lockKey, async () => {
         for (let attempt = 1; ; attempt++) {
@@ -231,6 +264,8 @@ export class WorkbookFiles<Book> {
               // The written model is the cache: the read model with the same patches, the file is not parsed again.
               this.keep(path, { version: written!.version, book, raw })
             }
+            const ended = performance.now()
+            this.lastRewrites.set(key, { answered: group.length, ms: ended - started, endedAt: ended })
             for (const { change, error } of refused) change.reject(error as Error)
             for (const { change, book: written, answer } of planned) {
               try {
@@ -247,6 +282,7 @@ export class WorkbookFiles<Book> {
         }
       })
     } catch (error) {
+      this.lastRewrites.delete(key)
       for (const change of group) change.reject(error as Error)
     }
   }
