@@ -51,12 +51,13 @@ const WORKER_START_TIMEOUT_MS = 60_000
 /** Most changes in one rewrite; more wait for the next one. */
 const MAX_GROUP = 16
 /**
- * A rewrite that follows one which answered several changes waits for as many to gather, at most this share of
- * the last rewrite's time and this long (as PostgreSQL's commit_delay does when other transactions are active):
- * callers just answered are usually about to send their next change, which would otherwise wait a whole rewrite.
+ * A rewrite that follows one which answered several changes waits for as many more to gather, at most this share
+ * of the last rewrite's time and this long (as PostgreSQL's commit_delay does when other transactions are
+ * active): callers just answered are usually about to send their next change, which would otherwise wait a
+ * whole rewrite. A lone caller never waits.
  */
-const GATHER_SHARE = 0.2
-const MAX_GATHER_MS = 100
+const GATHER_SHARE = 0.5
+const MAX_GATHER_MS = 250
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 
@@ -196,9 +197,9 @@ export class WorkbookFiles<Book> {
       }
       const group = [change]
       this.openGroups.set(key, group)
-      const previous = this.rewrites.get(key) ?? Promise.resolve()
-      const done = previous.then(async () => {
-        await this.gather(key, group)
+      const running = this.rewrites.get(key)
+      const done = (running ?? Promise.resolve()).then(async () => {
+        await this.gather(key, group, running !== undefined)
         // From here on, new changes wait for the next rewrite.
         if (this.openGroups.get(key) === group) this.openGroups.delete(key)
         return this.rewrite(ctx, key, lockKey, path, group)
@@ -215,11 +216,14 @@ export class WorkbookFiles<Book> {
     return this.rewritesDone
   }
 
-  /** Waits (see GATHER_SHARE) until `group` holds as many changes as the rewrite just before it answered. */
-  private async gather(key: string, group: Change<Book>[]): Promise<void> {
+  /**
+   * Waits (see GATHER_SHARE) until `group` holds, besides the changes that queued during the rewrite just before
+   * it (`queued`: it was running when the group began), as many as that rewrite answered.
+   */
+  private async gather(key: string, group: Change<Book>[], queued: boolean): Promise<void> {
     const last = this.lastRewrites.get(key)
     if (!last || performance.now() - last.endedAt > MAX_GATHER_MS) return
-    const target = Math.min(MAX_GROUP, last.answered)
+    const target = Math.min(MAX_GROUP, (queued ? group.length : 0) + last.answered)
     if (group.length >= target) return
     await new Promise<void>((resolve) => {
       const start = () => {
