@@ -159,3 +159,31 @@ t.test('savers that send their next change a moment after their answer share rew
   const name = sheet.fieldByKey.get('NAME')!.column
   t.same(Array.from({ length: savers }, (_, s) => sheet.byKey.get(String(10 + s))!.cells[name]), Array.from({ length: savers }, (_, s) => `saver ${s} change ${each}`), 'every saver\'s last change is in the file')
 })
+
+t.test('a row after text of several bytes per character is found and rewritten in place, the rows around it kept', async (t) => {
+  const { file, files } = workbookFilesIn(t, 'Bytes.xlsx')
+  const template = templateWorkbook()
+  const customers = template.sheets.find((s) => s.name === 'Customer')!
+  const header = customers.rows[0]!.map(String)
+  const names = (i: number) => `Kunde ${i} Ålesund ÆØÅ 漢字 😀`
+  for (let i = 3; i <= 40; i++) customers.rows.push(header.map((h) => (h === 'ErpKey' ? String(i) : h === 'NAME' ? names(i) : null)))
+  await files.create(ctx, 'bytes', file, template)
+  await files.read(file)
+  const patch = (key: string, value: string) =>
+    files.update(ctx, 'bytes', file, (book) => {
+      const sheet = book.actorSheets.get('Customer')!
+      const row = sheet.byKey.get(key) ?? { row: sheet.nextRow }
+      const patches = [{ sheet: 'Customer', row: row.row, col: sheet.fieldByKey.get('NAME')!.column, value }]
+      if (!sheet.byKey.has(key)) patches.push({ sheet: 'Customer', row: row.row, col: sheet.erpKeyColumn, value: key })
+      return { patches, answer: () => undefined }
+    })
+  await patch('30', 'Endret 30 ø')
+  await patch('41', 'Ny 41 ü')
+  const fresh = new WorkbookFiles<ErpWorkbook>(interpretWorkbook)
+  t.teardown(() => fresh.close())
+  const sheet = (await fresh.read(file)).actorSheets.get('Customer')!
+  const name = sheet.fieldByKey.get('NAME')!.column
+  const expected = Array.from({ length: 39 }, (_, n) => (n + 3 === 30 ? 'Endret 30 ø' : n + 3 === 41 ? 'Ny 41 ü' : names(n + 3)))
+  t.same(Array.from({ length: 39 }, (_, n) => sheet.byKey.get(String(n + 3))?.cells[name]), expected)
+  t.equal(XLSX.read(readFileSync(file), { type: 'buffer' }).Sheets.Customer!['!ref'], `A1:${XLSX.utils.encode_col(header.length - 1)}42`, 'the dimension covers the new row')
+})
