@@ -43,7 +43,7 @@ export const unlockedContext = { log: console, exclusive: <T>(_key: string, work
 /** The connector's workbook files on a fresh folder, with `name` the workbook's path in it; both go when `t` ends. */
 export function workbookFilesIn(t: Test, name: string, limits: Partial<WorkbookCacheLimits> = {}): { dir: string; file: string; files: WorkbookFiles<ErpWorkbook> } {
   const dir = mkdtempSync(path.join(tmpdir(), 'erp-files-'))
-  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw), limits)
+  const files = new WorkbookFiles<ErpWorkbook>(interpretWorkbook, limits)
   t.teardown(async () => {
     await files.close()
     rmSync(dir, { recursive: true, force: true })

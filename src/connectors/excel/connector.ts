@@ -84,7 +84,7 @@ export interface ExcelConnectorOptions {
  */
 export function createExcelConnector(options: ExcelConnectorOptions): ErpConnector & { close(): Promise<void> } {
   mkdirSync(options.workbooksDir, { recursive: true })
-  const files = new WorkbookFiles<ErpWorkbook>((raw) => interpretWorkbook(raw))
+  const files = new WorkbookFiles<ErpWorkbook>(interpretWorkbook)
   // What writers killed mid-write left behind goes at start; it is never needed and may hide a workbook.
   void files.sweep(options.workbooksDir).catch(() => undefined)
   const maxWorkbooks = options.maxWorkbooks ?? DEFAULT_MAX_WORKBOOKS

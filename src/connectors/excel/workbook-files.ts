@@ -54,8 +54,16 @@ const WORKER_START_TIMEOUT_MS = 60_000
  * (Node 20), so worker-entry.mjs registers it before loading worker.ts.
  */
 const WORKER_SCRIPT = new URL(FROM_SOURCE ? './worker-entry.mjs' : './worker.js', import.meta.url)
-/** Most changes in one rewrite; more wait for the next one (each costs a pass over the model). */
+/** Most changes in one rewrite; more wait for the next one. */
 const MAX_GROUP = 16
+/**
+ * A rewrite that follows one which answered several changes waits for as many more to gather, at most this share
+ * of the last rewrite's time and this long (as PostgreSQL's commit_delay does when other transactions are
+ * active): callers just answered are usually about to send their next change, which would otherwise wait a
+ * whole rewrite. A lone caller never waits.
+ */
+const GATHER_SHARE = 0.5
+const MAX_GATHER_MS = 250
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 
@@ -123,15 +131,20 @@ export class WorkbookFiles<Book> {
   /** Per workbook: the changes waiting for the next rewrite, and the rewrite running or queued last. */
   private readonly openGroups = new Map<string, Change<Book>[]>()
   private readonly rewrites = new Map<string, Promise<void>>()
+  /** Per workbook: how many changes the last rewrite answered, how long it took, and when it ended. */
+  private readonly lastRewrites = new Map<string, { answered: number; ms: number; endedAt: number }>()
+  /** Per workbook: the group waiting for more changes before its rewrite starts, and how to start it early. */
+  private readonly gathering = new Map<string, { group: Change<Book>[]; target: number; start: () => void }>()
   private rewritesDone = 0
   private readonly deadThreads = new Set<number>()
   private readonly stats: CacheStats = { hits: 0, misses: 0, parses: 0, parseSeconds: 0 }
 
   /**
-   * @param interpret turns a parsed workbook into the connector's model; it runs once per file version.
+   * @param interpret turns a parsed workbook into the connector's model; it runs once per file version read, and
+   * once per change, with the model before the change and its cells (so that it can read only what they touch).
    */
   constructor(
-    private readonly interpret: (raw: RawWorkbook, path: string) => Book,
+    private readonly interpret: (raw: RawWorkbook, earlier?: { book: Book; patches: readonly CellPatch[] }) => Book,
     limits: Partial<WorkbookCacheLimits> = {},
   ) {
     this.limits = { ...DEFAULT_CACHE_LIMITS, ...limits }
@@ -151,6 +164,7 @@ export class WorkbookFiles<Book> {
   /** Drops what is kept of a workbook (here and in the worker), e.g. when no connection uses it any more. */
   async forget(path: string): Promise<void> {
     this.cache.delete(path)
+    for (const key of this.lastRewrites.keys()) if (key.endsWith(`\u0000${path}`)) this.lastRewrites.delete(key)
     if (this.worker) await this.call({ op: 'forget', path }).catch(() => undefined)
   }
 
@@ -183,15 +197,18 @@ export class WorkbookFiles<Book> {
       const open = this.openGroups.get(key)
       if (open && open.length < MAX_GROUP) {
         open.push(change)
+        const gathering = this.gathering.get(key)
+        if (gathering?.group === open && open.length >= gathering.target) gathering.start()
         return
       }
       const group = [change]
       this.openGroups.set(key, group)
-      const previous = this.rewrites.get(key) ?? Promise.resolve()
-      const done = previous.then(() => {
+      const running = this.rewrites.get(key)
+      const done = (running ?? Promise.resolve()).then(async () => {
+        await this.gather(key, group, running !== undefined)
         // From here on, new changes wait for the next rewrite.
         if (this.openGroups.get(key) === group) this.openGroups.delete(key)
-        return this.rewrite(ctx, lockKey, path, group)
+        return this.rewrite(ctx, key, lockKey, path, group)
       })
       this.rewrites.set(key, done)
       void done.finally(() => {
@@ -205,7 +222,28 @@ export class WorkbookFiles<Book> {
     return this.rewritesDone
   }
 
-  private async rewrite(ctx: CallContext, lockKey: string, path: string, group: Change<Book>[]): Promise<void> {
+  /**
+   * Waits (see GATHER_SHARE) until `group` holds, besides the changes that queued during the rewrite just before
+   * it (`queued`: it was running when the group began), as many as that rewrite answered.
+   */
+  private async gather(key: string, group: Change<Book>[], queued: boolean): Promise<void> {
+    const last = this.lastRewrites.get(key)
+    if (!last || performance.now() - last.endedAt > MAX_GATHER_MS) return
+    const target = Math.min(MAX_GROUP, (queued ? group.length : 0) + last.answered)
+    if (group.length >= target) return
+    await new Promise<void>((resolve) => {
+      const start = () => {
+        clearTimeout(timer)
+        if (this.gathering.get(key)?.group === group) this.gathering.delete(key)
+        resolve()
+      }
+      const timer = setTimeout(start, Math.min(MAX_GATHER_MS, last.ms * GATHER_SHARE))
+      this.gathering.set(key, { group, target, start })
+    })
+  }
+
+  private async rewrite(ctx: CallContext, key: string, lockKey: string, path: string, group: Change<Book>[]): Promise<void> {
+    const started = performance.now()
     try {
       await ctx.exclusive(lockKey, async () => {
         for (let attempt = 1; ; attempt++) {
@@ -216,14 +254,13 @@ export class WorkbookFiles<Book> {
             const refused: { change: Change<Book>; error: unknown }[] = []
             const patches: CellPatch[] = []
             for (const change of group) {
-              // Each plan re-reads the model it changes: yield between them, so that a group on a large workbook
-              // does not hold up every other call for seconds.
+              // Yield between plans, so that a group on a large workbook does not hold up every other call.
               if (planned.length + refused.length > 0) await new Promise((resolve) => setImmediate(resolve))
               try {
                 const step = change.plan(book)
                 if (step.patches.length > 0) {
                   raw = patched(raw, step.patches)
-                  book = this.interpret(raw, path)
+                  book = this.interpret(raw, { book, patches: step.patches })
                   patches.push(...step.patches)
                 }
                 planned.push({ change, book, answer: step.answer })
@@ -237,6 +274,8 @@ export class WorkbookFiles<Book> {
               // The written model is the cache: the read model with the same patches, the file is not parsed again.
               this.keep(path, { version: written!.version, book, raw })
             }
+            const ended = performance.now()
+            this.lastRewrites.set(key, { answered: group.length, ms: ended - started, endedAt: ended })
             for (const { change, error } of refused) change.reject(error as Error)
             for (const { change, book: written, answer } of planned) {
               try {
@@ -253,6 +292,7 @@ export class WorkbookFiles<Book> {
         }
       })
     } catch (error) {
+      this.lastRewrites.delete(key)
       for (const change of group) change.reject(error as Error)
     }
   }
@@ -319,7 +359,7 @@ export class WorkbookFiles<Book> {
 
   private remember(path: string, payload: Payload): Book {
     const raw = payload.workbook!
-    const book = this.interpret(raw, path)
+    const book = this.interpret(raw)
     this.keep(path, { version: payload.version, book, raw })
     return book
   }

@@ -24,7 +24,7 @@ import {
   type FieldType,
 } from '../../encoding/field-values.js'
 import type { WallClock } from '../../encoding/wall-clock.js'
-import { isDateCell, serialToWallClock, wallClockToSerial, type RawCell, type RawWorkbook } from './cells.js'
+import { isDateCell, serialToWallClock, wallClockToSerial, type CellPatch, type RawCell, type RawWorkbook } from './cells.js'
 
 export const FIELDS_SHEET = 'Fields'
 export const FIELDS_HEADER = ['Sheet', 'FieldKey', 'DisplayName', 'Type', 'Access', 'ListName', 'MaxLength', 'Searchable', 'Generated', 'Description'] as const
@@ -126,8 +126,23 @@ function isoOf(w: WallClock): string {
   return `${p(w.year, 4)}-${p(w.month)}-${p(w.day)}T${p(w.hour)}:${p(w.minute)}:${p(w.second)}`
 }
 
-/** Reads a workbook's layout and rows; never throws on content, reports it in `problems` instead. */
-export function interpretWorkbook(raw: RawWorkbook): ErpWorkbook {
+/** The model a workbook was read into, and the cells set since (already in the raw workbook given with it). */
+export interface EarlierModel {
+  book: ErpWorkbook
+  patches: readonly CellPatch[]
+}
+
+/**
+ * Reads a workbook's layout and rows; never throws on content, reports it in `problems` instead. Given the model
+ * of the same workbook before `earlier.patches` were set, only the rows they touch are read again, when the
+ * patches leave layout, lists and keys as they were (what the connector's own writes do); anything else is read
+ * whole.
+ */
+export function interpretWorkbook(raw: RawWorkbook, earlier?: EarlierModel): ErpWorkbook {
+  if (earlier) {
+    const updated = rereadRows(raw, earlier.book, earlier.patches)
+    if (updated) return updated
+  }
   const problems: string[] = []
   const byName = new Map(raw.sheets.map((s) => [s.name, s]))
   const specs = readFieldSpecs(raw, problems)
@@ -156,33 +171,20 @@ export function interpretWorkbook(raw: RawWorkbook): ErpWorkbook {
       })
       const rows: ActorRow[] = []
       const byKey = new Map<string, ActorRow>()
-      const parentTypeColumn = column(PARENT_TYPE)
-      const parentKeyColumn = column(PARENT_KEY)
+      const layout = { erpKeyColumn, lastModifiedColumn, parentTypeColumn: column(PARENT_TYPE), parentKeyColumn: column(PARENT_KEY) }
       sheet.rows.forEach((cells, index) => {
         if (index === 0) return
-        const erpKey = cellText(cells[erpKeyColumn]).trim()
-        if (erpKey === '') return
-        if (byKey.has(erpKey)) return problems.push(`Sheet ${sheet.name} has ErpKey ${erpKey} twice (row ${index + 1}); the first is used.`)
-        const lastModified = cellText(cells[lastModifiedColumn]).trim()
-        const ms = instantOf(lastModified)
+        const row = actorRowOf(layout, cells, index)
+        if (!row) return
+        if (byKey.has(row.erpKey)) return problems.push(`Sheet ${sheet.name} has ErpKey ${row.erpKey} twice (row ${index + 1}); the first is used.`)
+        const ms = instantOf(row.lastModified)
         if (ms !== undefined && ms > lastModifiedMs) lastModifiedMs = ms
-        const row: ActorRow = {
-          row: index,
-          erpKey,
-          lastModified,
-          parentType: parentTypeColumn === undefined ? 'Unknown' : cellText(cells[parentTypeColumn]).trim() || 'Unknown',
-          parentKey: parentKeyColumn === undefined ? '' : cellText(cells[parentKeyColumn]).trim(),
-          cells,
-        }
         rows.push(row)
-        byKey.set(erpKey, row)
+        byKey.set(row.erpKey, row)
       })
       actorSheets.set(sheet.name, {
         name: sheet.name,
-        erpKeyColumn,
-        lastModifiedColumn,
-        parentTypeColumn,
-        parentKeyColumn,
+        ...layout,
         fields,
         fieldByKey: new Map(fields.map((f) => [f.key, f])),
         rows,
@@ -223,6 +225,79 @@ export function interpretWorkbook(raw: RawWorkbook): ErpWorkbook {
     }
   }
   return { actorSheets, lists, lastModifiedMs, problems: problems.map(printable) }
+}
+
+type RowLayout = Pick<ActorSheet, 'erpKeyColumn' | 'lastModifiedColumn' | 'parentTypeColumn' | 'parentKeyColumn'>
+
+/** Row `index` of an actor sheet as an actor, or undefined when it has no ErpKey (not an actor). */
+function actorRowOf(layout: RowLayout, cells: RawCell[], index: number): ActorRow | undefined {
+  const erpKey = cellText(cells[layout.erpKeyColumn]).trim()
+  if (erpKey === '') return undefined
+  return {
+    row: index,
+    erpKey,
+    lastModified: cellText(cells[layout.lastModifiedColumn]).trim(),
+    parentType: layout.parentTypeColumn === undefined ? 'Unknown' : cellText(cells[layout.parentTypeColumn]).trim() || 'Unknown',
+    parentKey: layout.parentKeyColumn === undefined ? '' : cellText(cells[layout.parentKeyColumn]).trim(),
+    cells,
+  }
+}
+
+/**
+ * `book` with the rows `patches` touched read again from `raw`, sharing every other row and sheet with `book`
+ * (which stays as it was: it may still be in use); undefined when the patches reach beyond actor rows whose
+ * ErpKey stays (a header, the Fields or a list sheet, a changed or repeated key), which only a whole read gets
+ * right. LastModified's latest value only grows here: a row set back to an older one keeps the later instant, so
+ * the next change is still stamped after every earlier one.
+ */
+function rereadRows(raw: RawWorkbook, book: ErpWorkbook, patches: readonly CellPatch[]): ErpWorkbook | undefined {
+  const touched = new Map<string, Set<number>>()
+  for (const patch of patches) {
+    if (patch.row < 1 || !book.actorSheets.has(patch.sheet)) return undefined
+    let rows = touched.get(patch.sheet)
+    if (!rows) touched.set(patch.sheet, (rows = new Set()))
+    rows.add(patch.row)
+  }
+  const actorSheets = new Map(book.actorSheets)
+  let lastModifiedMs = book.lastModifiedMs
+  for (const [name, indexes] of touched) {
+    const before = book.actorSheets.get(name)!
+    const rawSheet = raw.sheets.find((s) => s.name === name)
+    if (!rawSheet) return undefined
+    const rows = before.rows.slice()
+    const byKey = new Map(before.byKey)
+    for (const index of [...indexes].sort((a, b) => a - b)) {
+      const at = firstRowAtOrAfter(rows, index)
+      const existing = rows[at]?.row === index ? rows[at] : undefined
+      const row = actorRowOf(before, rawSheet.rows[index] ?? [], index)
+      if (existing) {
+        if (!row || row.erpKey !== existing.erpKey) return undefined
+        rows[at] = row
+      } else {
+        if (!row) continue
+        // A keyed row that was not an actor (a repeated key) or a key used elsewhere: the problems list changes.
+        if (index < before.nextRow || byKey.has(row.erpKey)) return undefined
+        rows.splice(at, 0, row)
+      }
+      byKey.set(row.erpKey, row)
+      const ms = instantOf(row.lastModified)
+      if (ms !== undefined && ms > lastModifiedMs) lastModifiedMs = ms
+    }
+    actorSheets.set(name, { ...before, rows, byKey, nextRow: Math.max(1, rawSheet.rows.length) })
+  }
+  return { actorSheets, lists: book.lists, lastModifiedMs, problems: book.problems }
+}
+
+/** Where row `index` is or would go in `rows` (in sheet order). */
+function firstRowAtOrAfter(rows: readonly ActorRow[], index: number): number {
+  let low = 0
+  let high = rows.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (rows[middle]!.row < index) low = middle + 1
+    else high = middle
+  }
+  return low
 }
 
 function defaultSpec(key: string): FieldSpec {
@@ -271,8 +346,47 @@ function readFieldSpecs(raw: RawWorkbook, problems: string[]): Map<string, Omit<
 
 /** A LastModified (or UpdatedOnOrAfter) as an instant: ISO forms and [DT:…] are UTC when they carry no zone. */
 export function instantOf(text: string): number | undefined {
+  // Every row's LastModified is read whenever a workbook is read: the connector's own form is taken apart directly.
+  const own = ownStampInstant(text)
+  if (own !== undefined) return own
   const w = text === '' ? null : parseEncodedDate(text)
   return w ? Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, Math.floor(w.ticks / 10_000)) : undefined
+}
+
+/** Digits of `text` from `start` to `end` as a number, or -1 when one is not a digit. */
+function digitsAt(text: string, start: number, end: number): number {
+  let n = 0
+  for (let i = start; i < end; i++) {
+    const d = text.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return -1
+    n = n * 10 + d
+  }
+  return n
+}
+
+/**
+ * The instant of `yyyy-mm-ddThh:mm:ss[.f[f[f]]]Z` (what `Date.prototype.toISOString` writes, which the connector
+ * stamps), or undefined for any other text, which the general reader then reads (to the same instant).
+ */
+function ownStampInstant(text: string): number | undefined {
+  const length = text.length
+  if (length < 20 || length > 24 || length === 21 || text.charCodeAt(length - 1) !== 90 /* Z */) return undefined
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return undefined
+  if (length > 20 && text[19] !== '.') return undefined
+  const year = digitsAt(text, 0, 4)
+  const month = digitsAt(text, 5, 7)
+  const day = digitsAt(text, 8, 10)
+  const hour = digitsAt(text, 11, 13)
+  const minute = digitsAt(text, 14, 16)
+  const second = digitsAt(text, 17, 19)
+  const fraction = length > 20 ? digitsAt(text, 20, length - 1) : 0
+  // Years before 100 are left to the general reader, whose Date.UTC reads them as 19xx.
+  if (year < 100 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || fraction < 0) return undefined
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
+  if (day > days) return undefined
+  const ms = length === 24 ? fraction : length === 23 ? fraction * 10 : fraction * 100
+  return Date.UTC(year, month - 1, day, hour, minute, second, length === 20 ? 0 : ms)
 }
 
 /** The LastModified for a change now: sortable as text, ISO, and later than every value in the workbook. */

@@ -124,3 +124,66 @@ t.test('changes that queue behind a rewrite share the next one, each all-or-noth
   const answers = results.filter((r) => r.status === 'fulfilled').map((r) => Number((r as PromiseFulfilledResult<unknown>).value))
   t.same(answers.sort((a, b) => a - b), expected, 'each answer shows its own change')
 })
+
+t.test('savers that send their next change a moment after their answer share rewrites, all eight at a time', async (t) => {
+  const { file, files } = workbookFilesIn(t, 'Savers.xlsx')
+  const template = templateWorkbook()
+  const customers = template.sheets.find((s) => s.name === 'Customer')!
+  const header = customers.rows[0]!.map(String)
+  for (let i = 3; i <= 20; i++) customers.rows.push(header.map((h) => (h === 'ErpKey' ? String(i) : null)))
+  await files.create(ctx, 'savers', file, template)
+  await files.read(file)
+  const rewritesBefore = files.rewriteCount()
+  const savers = 8
+  const each = 6
+  const save = (saver: number, n: number) =>
+    files.update(ctx, 'savers', file, (book) => {
+      const sheet = book.actorSheets.get('Customer')!
+      const row = sheet.byKey.get(String(10 + saver))!
+      return { patches: [{ sheet: 'Customer', row: row.row, col: sheet.fieldByKey.get('NAME')!.column, value: `saver ${saver} change ${n}` }], answer: () => n }
+    })
+  await Promise.all(Array.from({ length: savers }, async (_, saver) => {
+    for (let n = 1; n <= each; n++) {
+      await save(saver, n)
+      // As over HTTP: the next change arrives after the answer has left, not in the same turn of the event loop.
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }))
+  // Without waiting for the ones just answered, the groups alternate (one saver, then the seven that queued
+  // behind it): about twice as many rewrites.
+  const rewrites = files.rewriteCount() - rewritesBefore
+  t.ok(rewrites <= each + 1, `${savers * each} changes from ${savers} savers took ${rewrites} rewrites`)
+  const fresh = new WorkbookFiles<ErpWorkbook>(interpretWorkbook)
+  t.teardown(() => fresh.close())
+  const sheet = (await fresh.read(file)).actorSheets.get('Customer')!
+  const name = sheet.fieldByKey.get('NAME')!.column
+  t.same(Array.from({ length: savers }, (_, s) => sheet.byKey.get(String(10 + s))!.cells[name]), Array.from({ length: savers }, (_, s) => `saver ${s} change ${each}`), 'every saver\'s last change is in the file')
+})
+
+t.test('a row after text of several bytes per character is found and rewritten in place, the rows around it kept', async (t) => {
+  const { file, files } = workbookFilesIn(t, 'Bytes.xlsx')
+  const template = templateWorkbook()
+  const customers = template.sheets.find((s) => s.name === 'Customer')!
+  const header = customers.rows[0]!.map(String)
+  const names = (i: number) => `Kunde ${i} Ålesund ÆØÅ 漢字 😀`
+  for (let i = 3; i <= 40; i++) customers.rows.push(header.map((h) => (h === 'ErpKey' ? String(i) : h === 'NAME' ? names(i) : null)))
+  await files.create(ctx, 'bytes', file, template)
+  await files.read(file)
+  const patch = (key: string, value: string) =>
+    files.update(ctx, 'bytes', file, (book) => {
+      const sheet = book.actorSheets.get('Customer')!
+      const row = sheet.byKey.get(key) ?? { row: sheet.nextRow }
+      const patches = [{ sheet: 'Customer', row: row.row, col: sheet.fieldByKey.get('NAME')!.column, value }]
+      if (!sheet.byKey.has(key)) patches.push({ sheet: 'Customer', row: row.row, col: sheet.erpKeyColumn, value: key })
+      return { patches, answer: () => undefined }
+    })
+  await patch('30', 'Endret 30 ø')
+  await patch('41', 'Ny 41 ü')
+  const fresh = new WorkbookFiles<ErpWorkbook>(interpretWorkbook)
+  t.teardown(() => fresh.close())
+  const sheet = (await fresh.read(file)).actorSheets.get('Customer')!
+  const name = sheet.fieldByKey.get('NAME')!.column
+  const expected = Array.from({ length: 39 }, (_, n) => (n + 3 === 30 ? 'Endret 30 ø' : n + 3 === 41 ? 'Ny 41 ü' : names(n + 3)))
+  t.same(Array.from({ length: 39 }, (_, n) => sheet.byKey.get(String(n + 3))?.cells[name]), expected)
+  t.equal(XLSX.read(readFileSync(file), { type: 'buffer' }).Sheets.Customer!['!ref'], `A1:${XLSX.utils.encode_col(header.length - 1)}42`, 'the dimension covers the new row')
+})
