@@ -4,7 +4,6 @@
  * scrape rather than pushed.
  */
 import type pg from 'pg'
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { ErpConnector } from './connector/connector.js'
 import type { SoapCallRecord } from './soap/plugin.js'
 
@@ -23,11 +22,13 @@ const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.
 
 /**
  * @example
- * const metrics = createMetrics({ connectors, pools: { queries: database.queryPool } })
+ * const metrics = await createMetrics({ connectors, pools: { queries: database.queryPool } })
  * await app.register(soapPlugin, { ..., onCall: metrics.onCall, onFault: metrics.onFault })
  * app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()))
  */
-export function createMetrics(sources: MetricsSources) {
+export async function createMetrics(sources: MetricsSources) {
+  // Loaded only when METRICS is on: config.ts reads METRICS_ACCESS from this module on every start.
+  const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = await import('prom-client')
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
 

@@ -87,7 +87,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const tokens = options.accessTokens ?? []
   const metricsAccess = options.metrics?.access ?? 'off'
   if (metricsAccess === 'token' && tokens.length === 0) throw new TypeError('buildServer: metrics under the access token need accessTokens')
-  const metrics = metricsAccess === 'off' ? undefined : createMetrics({ connectors: options.connectors, pools: options.metrics?.pools })
+  const metrics = metricsAccess === 'off' ? undefined : await createMetrics({ connectors: options.connectors, pools: options.metrics?.pools })
   const serveMetrics = async (_request: unknown, reply: FastifyReply) => reply.header('content-type', metrics!.contentType).send(await metrics!.text())
   await app.register(async (scope) => {
     if (tokens.length > 0) {

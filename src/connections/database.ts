@@ -60,6 +60,8 @@ export interface DatabaseOptions {
 
 /** Sessions that may hold advisory locks at once, per process. */
 const LOCK_SESSIONS = 4
+/** A pooled session unused this long is closed: an idle server holds no database session. */
+export const POOL_IDLE_TIMEOUT_MS = 30_000
 
 /**
  * @example
@@ -71,7 +73,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const settings = {
     connectionString: options.databaseUrl,
     connectionTimeoutMillis: timeoutMs,
-    idleTimeoutMillis: 30_000,
+    idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
     statement_timeout: timeoutMs,
     query_timeout: timeoutMs + 1000,
   }

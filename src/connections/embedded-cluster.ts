@@ -47,9 +47,12 @@ const DATABASE = 'postgres'
 // PostgreSQL refuses to run as root: as root, its processes run as this OS user (created when missing).
 const OS_USER = 'postgres'
 // Settings for a small, single-application cluster; written to postgresql.conf once, so an operator may change them.
+// Each connection and autovacuum slot reserves shared memory that every PostgreSQL process maps: 30 connections hold
+// the server's pools (10 queries + 4 lock sessions) with room for psql sessions, and autovacuum keeps its 3 workers.
 const SMALL_FOOTPRINT = [
   'shared_buffers = 16MB',
-  'max_connections = 50',
+  'max_connections = 30',
+  'autovacuum_worker_slots = 3',
   'io_method = sync',
   'max_logical_replication_workers = 0',
   'max_wal_senders = 0',

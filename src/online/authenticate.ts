@@ -10,7 +10,7 @@
  */
 import type { KeyObject } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { decodeProtectedHeader, errors as jose, jwtVerify, type JWTPayload } from 'jose'
+import type { JWTPayload, ProtectedHeaderParameters } from 'jose'
 import { SOAP_ENV_NS } from '../soap/errors.js'
 import { escapeAttribute, escapeText } from '../soap/writer.js'
 import { readXml, XSI_NS, xmlSafe, type XmlElement } from '../soap/xml.js'
@@ -58,7 +58,9 @@ export class OnlineAuthenticator {
     if (!settings) return refused(NOT_CONFIGURED)
     token = token?.trim()
     if (!token) return refused('Failed to validate authentication request: it has no SignedToken')
-    let header: ReturnType<typeof decodeProtectedHeader>
+    // Only CRM Online uses jose: a server that never answers Authenticate does not load it.
+    const { decodeProtectedHeader, errors, jwtVerify } = await import('jose')
+    let header: ProtectedHeaderParameters
     try {
       header = decodeProtectedHeader(token)
       if (token.split('.').length !== 3) throw new Error('not three parts')
@@ -81,10 +83,10 @@ export class OnlineAuthenticator {
         break
       } catch (error) {
         failure = error
-        if (!(error instanceof jose.JWSSignatureVerificationFailed)) break
+        if (!(error instanceof errors.JWSSignatureVerificationFailed)) break
       }
     }
-    if (!payload) return refused(reasonFor(failure))
+    if (!payload) return refused(reasonFor(failure, errors))
     const audiences = (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).filter((a): a is string => typeof a === 'string')
     if (!audiences.some((a) => this.audiences.has(a.toLowerCase()))) {
       return refused(
@@ -102,7 +104,7 @@ function refused(reason: string): AuthenticationResult {
   return { Reason: reason, SignedApplicationToken: null, Succeeded: false }
 }
 
-function reasonFor(error: unknown): string {
+function reasonFor(error: unknown, jose: typeof import('jose').errors): string {
   if (error instanceof jose.JWTExpired) return 'Token expired: its exp lies in the past (check this server\'s clock if this repeats)'
   if (error instanceof jose.JWTClaimValidationFailed) {
     if (error.claim === 'nbf' || error.claim === 'iat') return `Token not yet valid: its ${error.claim} lies in the future (check this server's clock if this repeats)`

@@ -85,8 +85,9 @@ export interface ExcelConnectorOptions {
 export function createExcelConnector(options: ExcelConnectorOptions): ErpConnector & { close(): Promise<void> } {
   mkdirSync(options.workbooksDir, { recursive: true })
   const files = new WorkbookFiles<ErpWorkbook>(interpretWorkbook)
-  // What writers killed mid-write left behind goes at start; it is never needed and may hide a workbook.
-  void files.sweep(options.workbooksDir).catch(() => undefined)
+  // What writers killed mid-write left behind goes before the first workbook call; it is never needed and may hide a
+  // workbook.
+  files.sweepBeforeFirstCall(options.workbooksDir)
   const maxWorkbooks = options.maxWorkbooks ?? DEFAULT_MAX_WORKBOOKS
   // Counting the workbooks and creating one run one at a time in this process, so that the count holds.
   let creating: Promise<unknown> = Promise.resolve()

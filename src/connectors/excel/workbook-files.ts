@@ -137,6 +137,8 @@ export class WorkbookFiles<Book> {
   private readonly gathering = new Map<string, { group: Change<Book>[]; target: number; start: () => void }>()
   private rewritesDone = 0
   private readonly deadThreads = new Set<number>()
+  /** A folder to sweep before the worker's first call (see {@link sweepBeforeFirstCall}). */
+  private sweepFirst: string | undefined
   private readonly stats: CacheStats = { hits: 0, misses: 0, parses: 0, parseSeconds: 0 }
 
   /**
@@ -315,6 +317,14 @@ export class WorkbookFiles<Book> {
     await this.call({ op: 'sweep', path: root })
   }
 
+  /**
+   * {@link sweep} for a server's start, done by the worker before its first call rather than now: the worker (and
+   * sheetjs, about 30 MB) is loaded only once a call needs a workbook, and that call still finds the folder swept.
+   */
+  sweepBeforeFirstCall(root: string): void {
+    this.sweepFirst = root
+  }
+
   async close(): Promise<void> {
     const worker = this.worker
     this.worker = undefined
@@ -427,6 +437,10 @@ export class WorkbookFiles<Book> {
     worker.on('exit', () => this.replaceWorker(worker, 'CRASHED'))
     worker.unref()
     this.worker = worker
+    const root = this.sweepFirst
+    this.sweepFirst = undefined
+    // The worker takes one message at a time, in order: the sweep is done before the call that started it.
+    if (root !== undefined) void this.call({ op: 'sweep', path: root }).catch(() => undefined)
     return worker
   }
 }
