@@ -183,19 +183,34 @@ console.log(JSON.stringify({ passed: report.count('passed'), failed: report.coun
     t.equal(plain.stdout.trim(), '0', 'no API key is left unsealed')
   }
 
-  // The example's JavaScript type-checks against the declarations the package ships.
+  // Every name README lists as the package's exports is exported, under that name (README, "What the package exports").
+  const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8')
+  const exportsText = /- \*\*What the package exports\*\*:([\s\S]*?)\n\n/.exec(readme)?.[1] ?? ''
+  const [mainText = '', conformanceText = ''] = exportsText.split('`erp-connector-ws/conformance`')
+  // The bullet also names members of what it lists: CallContext's `exclusive`, startServer's `env`.
+  const MEMBERS = new Set(['exclusive', 'env'])
+  const namesIn = (text: string) => [...new Set([...text.matchAll(/`([A-Za-z_]\w*)`/g)].map((m) => m[1]!).filter((name) => !MEMBERS.has(name)))]
+  const listed = namesIn(mainText)
+  const listedKit = namesIn(conformanceText)
+  t.ok(listed.length > 10 && listedKit.includes('runConformance'), `README lists the exports (${listed.length} + ${listedKit.length})`)
+  writeFileSync(
+    path.join(project, 'exports.ts'),
+    `export { ${listed.join(', ')} } from 'erp-connector-ws'\nexport { ${listedKit.join(', ')} } from 'erp-connector-ws/conformance'\n`,
+  )
+
+  // The example's JavaScript, and the import of README's names, type-check against the declarations the package ships.
   writeFileSync(
     path.join(project, 'tsconfig.json'),
     JSON.stringify({
       compilerOptions: { allowJs: true, checkJs: true, noEmit: true, strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', skipLibCheck: true, typeRoots: [path.join(PROJECT_ROOT, 'node_modules/@types')], types: ['node'] },
-      include: ['http-json-erp/connector.js'],
+      include: ['http-json-erp/connector.js', 'exports.ts'],
     }),
   )
   const typecheck = await run(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: project }).then(
     () => '',
     (e: { stdout: string }) => e.stdout,
   )
-  t.equal(typecheck, '', 'tsc finds no error in the example connector, typed by erp-connector-ws')
+  t.equal(typecheck, '', 'tsc finds no error in the example connector, typed by erp-connector-ws, nor in an import of every export README lists')
 
   server.child.kill('SIGTERM')
   erp.child.kill('SIGTERM')
