@@ -9,6 +9,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { PROJECT_ROOT } from '../src/server.js'
@@ -197,6 +198,22 @@ console.log(JSON.stringify({ passed: report.count('passed'), failed: report.coun
     path.join(project, 'exports.ts'),
     `export { ${listed.join(', ')} } from 'erp-connector-ws'\nexport { ${listedKit.join(', ')} } from 'erp-connector-ws/conformance'\n`,
   )
+
+  // erp-connector-ws/encoding: the value encodings alone, loading no server module; the same functions as the main entry's.
+  const moduleLog = path.join(project, 'modules.txt')
+  const encodingOnly = `import { encodeDouble, parseDoubleValue } from 'erp-connector-ws/encoding'
+console.log(encodeDouble(1.5), parseDoubleValue('[F:2.25]'))`
+  const encoded = await run(process.execPath, ['--import', pathToFileURL(path.join(PROJECT_ROOT, 'test/fixtures/module-log.mjs')).href, '--input-type=module', '-e', encodingOnly], { cwd: project, env: { ...userEnv, MODULE_LOG: moduleLog } })
+  t.equal(encoded.stdout, '[F:1.5] 2.25\n', 'erp-connector-ws/encoding encodes and parses')
+  const loadedModules = readFileSync(moduleLog, 'utf8').split('\n').filter(Boolean)
+  t.ok(loadedModules.some((url) => url.includes('/node_modules/erp-connector-ws/dist/src/encoding/')), 'the module log sees the encoding modules')
+  t.same(loadedModules.filter((url) => url.includes('/node_modules/') && !url.includes('/node_modules/erp-connector-ws/dist/src/encoding/')), [], 'and nothing else of the package nor any dependency (no fastify, no pg)')
+  const sameFunctions = `const encoding = await import('erp-connector-ws/encoding')
+const main = await import('erp-connector-ws')
+console.log(JSON.stringify({ names: Object.keys(encoding).length, different: Object.keys(encoding).filter((name) => main[name] !== encoding[name]) }))`
+  const compared = JSON.parse((await run(process.execPath, ['--input-type=module', '-e', sameFunctions], { cwd: project, env: userEnv })).stdout) as { names: number; different: string[] }
+  t.ok(compared.names > 10, `erp-connector-ws/encoding exports its values (${compared.names})`)
+  t.same(compared.different, [], 'and the main entry exports each of them, the same value')
 
   // The example's JavaScript, and the import of README's names, type-check against the declarations the package ships.
   writeFileSync(
