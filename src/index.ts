@@ -34,22 +34,9 @@ export type { ConnectorFactory, ConnectorOptions } from './connectors/registry.j
 // Errors and their codes, declared once.
 export { ConnectorFailure, ErrorCode, invalidRequest, notSupported, type ErrorCodeValue } from './connector/errors.js'
 
-// SuperOffice's value encodings ([I:…], [F:…], [DT:…], [D:…]), and field values by field type.
-export { encodeCheckbox, encodeDate, encodeDateTime, encodeDouble, encodeInteger, parseEncoded, type EncodedValue } from './encoding/encoded-tags.js'
-export {
-  decodeFieldValue,
-  encodeFieldValue,
-  FIELD_TYPES,
-  parseCheckboxValue,
-  parseDateTimeValue,
-  parseDoubleValue,
-  parseEncodedDate,
-  parseIntegerValue,
-  ValueEncodingError,
-  type FieldType,
-  type FieldValue,
-} from './encoding/field-values.js'
-export { wallClockFromUtcDate, wallClockToUtcDate, type WallClock } from './encoding/wall-clock.js'
+// SuperOffice's value encodings ([I:…], [F:…], [DT:…], [D:…]), and field values by field type; also alone, as
+// erp-connector-ws/encoding.
+export * from './encoding/index.js'
 
 // Search matching: advanced-search restrictions and the plain text search, as the Excel connector runs them.
 export { compileRestriction, containsText, OPERATORS_BY_TYPE, storedAsText, type Predicate, type StoredValue } from './connectors/excel/search.js'

@@ -9,6 +9,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { PROJECT_ROOT } from '../src/server.js'
@@ -60,7 +61,7 @@ t.test('a fresh project installs the packed tarball, serves its own connector mo
   const packed = await run('npm', ['pack', '--json', '--pack-destination', root], { cwd: source, env: userEnv, maxBuffer: 16 * 1024 * 1024 })
   const [tarball] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>
   const shipped = tarball!.files.map((f) => f.path)
-  for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/conformance/index.js', 'dist/src/main.js', 'dist/scripts/conformance.js', 'dist/migrations/2026-11-27-001-connections.js', 'wsdl/ErpConnectorWS.wsdl', 'scripts/cli.mjs']) {
+  for (const needed of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/conformance/index.js', 'dist/src/main.js', 'dist/scripts/conformance.js', 'dist/scripts/migrate.js', 'dist/scripts/rotate-secret-key.js', 'dist/scripts/psql.js', 'dist/migrations/2026-11-27-001-connections.js', 'wsdl/ErpConnectorWS.wsdl', 'scripts/cli.mjs']) {
     t.ok(shipped.includes(needed), `the tarball ships ${needed}`)
   }
   t.notOk(shipped.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.ts') && !f.endsWith('.d.ts')), 'no TypeScript source or tests in the tarball')
@@ -91,7 +92,7 @@ t.test('a fresh project installs the packed tarball, serves its own connector mo
     )
   const usage = await cli([])
   t.equal(usage.code, 2, 'erp-connector-ws without a command: exit status 2')
-  t.match(usage.stderr, /Usage: erp-connector-ws start[\s\S]*erp-connector-ws conformance <connector URL>/)
+  t.match(usage.stderr, /Usage: erp-connector-ws start[\s\S]*erp-connector-ws conformance <connector URL>[\s\S]*erp-connector-ws migrate[\s\S]*erp-connector-ws rotate-secret-key[\s\S]*erp-connector-ws psql/)
   writeFileSync(path.join(project, 'helpers.js'), 'export function createConnector() {}\n')
   const notAConnector = await cli(['start'], { ...userEnv, PORT: '0', DATA_DIR: path.join(project, 'data'), CONNECTORS: 'excel,./helpers.js' })
   t.equal(notAConnector.code, 2, 'the installed server refuses a module that is not a connector: exit status 2')
@@ -142,19 +143,91 @@ console.log(JSON.stringify({ passed: report.count('passed'), failed: report.coun
   t.equal(embedded.failed, 0, 'startServer with the example connector passes the kit, and closes (the process ends)', { failures: embedded.failures })
   t.ok(embedded.passed > 50, `and ran its checks (${embedded.passed} passed)`)
 
-  // The example's JavaScript type-checks against the declarations the package ships.
+  // The operator's tools, as the installed command: migrate, psql and rotate-secret-key.
+  const tool = (args: string[], env: NodeJS.ProcessEnv) =>
+    run('npx', ['--no-install', 'erp-connector-ws', ...args], { cwd: project, env: { ...userEnv, ...env }, timeout: 120_000 }).then(
+      (done) => ({ code: 0, stdout: done.stdout, stderr: done.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    )
+  const migrated = await createTestDatabase()
+  t.teardown(() => migrated.drop())
+  const onMigrated = { DATABASE_URL: migrated.url, DATA_DIR: path.join(project, 'data-migrate') }
+  const down = await tool(['migrate', '--down'], onMigrated)
+  t.match(down, { code: 0, stdout: /^migrate: undid 2026-11-27-001-connections \(Success\)$/m }, 'npx erp-connector-ws migrate --down undoes the last migration')
+  const up = await tool(['migrate'], onMigrated)
+  t.match(up, { code: 0, stdout: /^migrate: applied 2026-11-27-001-connections \(Success\)$/m }, 'npx erp-connector-ws migrate applies it again')
+  t.match(await tool(['migrate'], onMigrated), { code: 0, stdout: /^migrate: nothing to do \(postgres: / }, 'and then has nothing to do')
+  const hasPsql = await run('psql', ['--version']).then(() => true, () => false)
+  t.test('npx erp-connector-ws psql runs psql on the configured database', { skip: !hasPsql && 'psql is not installed' }, async (t) => {
+    const table = await tool(['psql', '-At', '-c', "select count(*) from information_schema.tables where table_name = 'connections'"], onMigrated)
+    t.match(table, { code: 0, stdout: /^1$/m }, 'the migrated table is there')
+    const failing = await tool(['psql', '-c', 'select * from no_such_table'], onMigrated)
+    t.equal(failing.code, 1, "psql's exit status is the command's")
+    t.match(failing.stderr, /relation "no_such_table" does not exist/)
+  })
+
+  // The conformance runs above stored the example's ApiKey (a Password field) unsealed: no key was set.
+  const onServed = { DATABASE_URL: database.url, DATA_DIR: path.join(project, 'data'), CONNECTORS: './http-json-erp/connector.js' }
+  const noKey = await tool(['rotate-secret-key'], onServed)
+  t.equal(noKey.code, 1, 'rotate-secret-key without CONNECTION_SECRET_KEY: exit status 1')
+  t.match(noKey.stderr, /^rotate-secret-key: .*\n.*CONNECTION_SECRET_KEY is not set: set it to "NEW,OLD"/m)
+  const key = randomBytes(32).toString('base64')
+  const rotated = await tool(['rotate-secret-key'], { ...onServed, CONNECTION_SECRET_KEY: key })
+  const counts = /^rotate-secret-key: (\d+) connection\(s\); 0 value\(s\) re-sealed, (\d+) sealed for the first time, with key /m.exec(rotated.stdout)
+  t.ok(rotated.code === 0 && counts && Number(counts[2]) > 0, 'npx erp-connector-ws rotate-secret-key seals the stored API keys', rotated)
+  const again = await tool(['rotate-secret-key'], { ...onServed, CONNECTION_SECRET_KEY: key })
+  t.match(again, { code: 0, stdout: /0 value\(s\) re-sealed, 0 sealed for the first time/ }, 'run again with the same key, it seals nothing')
+  if (hasPsql && counts) {
+    const stored = await tool(['psql', '-At', '-c', 'select count(*) from connections'], onServed)
+    t.equal(stored.stdout.trim(), counts[1], 'it went over every stored connection (counted by psql)')
+    const plain = await tool(['psql', '-At', '-c', "select count(*) from connections where config ? 'ApiKey' and jsonb_typeof(config->'ApiKey') = 'string'"], onServed)
+    t.equal(plain.stdout.trim(), '0', 'no API key is left unsealed')
+  }
+
+  // Every name README lists as the package's exports is exported, under that name (README, "What the package exports").
+  const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8')
+  const exportsText = /- \*\*What the package exports\*\*:([\s\S]*?)\n\n/.exec(readme)?.[1] ?? ''
+  const [mainText = '', conformanceText = ''] = exportsText.split('`erp-connector-ws/conformance`')
+  // The bullet also names members of what it lists: CallContext's `exclusive`, startServer's `env`.
+  const MEMBERS = new Set(['exclusive', 'env'])
+  const namesIn = (text: string) => [...new Set([...text.matchAll(/`([A-Za-z_]\w*)`/g)].map((m) => m[1]!).filter((name) => !MEMBERS.has(name)))]
+  const listed = namesIn(mainText)
+  const listedKit = namesIn(conformanceText)
+  t.ok(listed.length > 10 && listedKit.includes('runConformance'), `README lists the exports (${listed.length} + ${listedKit.length})`)
+  writeFileSync(
+    path.join(project, 'exports.ts'),
+    `export { ${listed.join(', ')} } from 'erp-connector-ws'\nexport { ${listedKit.join(', ')} } from 'erp-connector-ws/conformance'\n`,
+  )
+
+  // erp-connector-ws/encoding: the value encodings alone, loading no server module; the same functions as the main entry's.
+  const moduleLog = path.join(project, 'modules.txt')
+  const encodingOnly = `import { encodeDouble, parseDoubleValue } from 'erp-connector-ws/encoding'
+console.log(encodeDouble(1.5), parseDoubleValue('[F:2.25]'))`
+  const encoded = await run(process.execPath, ['--import', pathToFileURL(path.join(PROJECT_ROOT, 'test/fixtures/module-log.mjs')).href, '--input-type=module', '-e', encodingOnly], { cwd: project, env: { ...userEnv, MODULE_LOG: moduleLog } })
+  t.equal(encoded.stdout, '[F:1.5] 2.25\n', 'erp-connector-ws/encoding encodes and parses')
+  const loadedModules = readFileSync(moduleLog, 'utf8').split('\n').filter(Boolean)
+  t.ok(loadedModules.some((url) => url.includes('/node_modules/erp-connector-ws/dist/src/encoding/')), 'the module log sees the encoding modules')
+  t.same(loadedModules.filter((url) => url.includes('/node_modules/') && !url.includes('/node_modules/erp-connector-ws/dist/src/encoding/')), [], 'and nothing else of the package nor any dependency (no fastify, no pg)')
+  const sameFunctions = `const encoding = await import('erp-connector-ws/encoding')
+const main = await import('erp-connector-ws')
+console.log(JSON.stringify({ names: Object.keys(encoding).length, different: Object.keys(encoding).filter((name) => main[name] !== encoding[name]) }))`
+  const compared = JSON.parse((await run(process.execPath, ['--input-type=module', '-e', sameFunctions], { cwd: project, env: userEnv })).stdout) as { names: number; different: string[] }
+  t.ok(compared.names > 10, `erp-connector-ws/encoding exports its values (${compared.names})`)
+  t.same(compared.different, [], 'and the main entry exports each of them, the same value')
+
+  // The example's JavaScript, and the import of README's names, type-check against the declarations the package ships.
   writeFileSync(
     path.join(project, 'tsconfig.json'),
     JSON.stringify({
       compilerOptions: { allowJs: true, checkJs: true, noEmit: true, strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', skipLibCheck: true, typeRoots: [path.join(PROJECT_ROOT, 'node_modules/@types')], types: ['node'] },
-      include: ['http-json-erp/connector.js'],
+      include: ['http-json-erp/connector.js', 'exports.ts'],
     }),
   )
   const typecheck = await run(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: project }).then(
     () => '',
     (e: { stdout: string }) => e.stdout,
   )
-  t.equal(typecheck, '', 'tsc finds no error in the example connector, typed by erp-connector-ws')
+  t.equal(typecheck, '', 'tsc finds no error in the example connector, typed by erp-connector-ws, nor in an import of every export README lists')
 
   server.child.kill('SIGTERM')
   erp.child.kill('SIGTERM')

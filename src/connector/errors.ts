@@ -40,6 +40,8 @@ export const ErrorCode = {
   UnsendableValue: 'UNSENDABLE_VALUE',
   /** The connector does not implement the operation called. */
   NotSupported: 'NOT_SUPPORTED',
+  /** The connector returned something the operation's contract does not allow: a fault its author must fix. */
+  InvalidConnectorAnswer: 'INVALID_CONNECTOR_ANSWER',
 } as const
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -87,6 +89,14 @@ export function notSupported(connector: string, operation: string): ConnectorFai
   return new ConnectorFailure(
     ErrorCode.NotSupported,
     `The ${connector} connector does not support ${operation}. Do not use this feature with this connector, or ask its author to add it.`,
+  )
+}
+
+/** What a connector returned breaks the operation's contract; `problem` names the member at fault. */
+export function invalidConnectorAnswer(connector: string, operation: string, problem: string): ConnectorFailure {
+  return new ConnectorFailure(
+    ErrorCode.InvalidConnectorAnswer,
+    `The ${connector} connector answered ${operation} wrongly: ${problem}. This is a fault of the connector: tell its author.`,
   )
 }
 

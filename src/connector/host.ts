@@ -17,12 +17,14 @@ import type * as T from '../../generated/types.js'
 import { classifyDatabaseError } from '../connections/availability.js'
 import { SecretKeyError } from '../connections/secrets.js'
 import { LockWaitTimeout, type CallOutcome, type ConnectionStore } from '../connections/store.js'
+import { describeInput } from '../encoding/describe.js'
 import type { SoapCallContext, SoapHandlers } from '../soap/plugin.js'
-import type { CallContext, Connection, ConnectorLogger, ErpActor, ErpConnector, Outcome } from './connector.js'
+import type { CallContext, Connection, ConnectorLogger, ErpActor, ErpConnector, Outcome, ResultOf } from './connector.js'
 import {
   ConnectorFailure,
   ErrorCode,
   invalidConnectionId,
+  invalidConnectorAnswer,
   invalidRequest,
   notSupported,
   resourceBusy,
@@ -209,7 +211,7 @@ async function serve(deps: HostDependencies, operation: OperationName, request: 
       const args = requestArguments(operation, request)
       if (contract.connectionGuid) args.connection = connection
       const method = connector[contract.method] as unknown as ((ctx: CallContext, args: Wire) => Promise<Outcome> | Outcome) | undefined
-      if (method) result = secrets.hide(shapeResult(operation, await method.call(connector, ctx, args)))
+      if (method) result = secrets.hide(shapeResult(operation, checkAnswer(connector.name, operation, await method.call(connector, ctx, args))))
       else if (HOOKS.has(operation)) result = finish({}) as Wire
       else throw notSupported(connector.name, operation)
     } catch (error) {
@@ -305,7 +307,7 @@ function storeFailure(error: unknown, log: ConnectorLogger): ConnectorFailure {
 /** The configuration keys a connector declares as Password fields: secrets to seal at rest and never log. */
 export async function passwordFields(connector: ErpConnector, ctx: CallContext): Promise<Set<string>> {
   if (!connector.getConfigData) return new Set()
-  const config = await connector.getConfigData(ctx, {})
+  const config = checkAnswer(connector.name, 'WSGetConfigData', await connector.getConfigData(ctx, {})) as ResultOf<'WSGetConfigData'>
   return new Set((config.FieldMetaDataObjects ?? []).filter((f) => f?.FieldType === 'Password' && f.FieldKey).map((f) => f.FieldKey))
 }
 
@@ -468,8 +470,88 @@ export function shapeResult(operation: OperationName, result: Outcome | undefine
   const valueDefault = (response.defaults as Wire)[member]
   if (valueDefault !== undefined) return { ...base, [member]: valueDefault }
   if (base.State === 'Error') return { ...base, [member]: null }
-  if (kind.kind === 'struct') throw new Error(`the connector reported success but returned no ${member}`)
   return { ...base, [member]: empty(kind) }
+}
+
+/**
+ * What a connector returned, refused with INVALID_CONNECTOR_ANSWER (naming the connector, the operation and the
+ * member at fault) when it breaks the operation's contract (generated/contract.ts): it must be an object whose
+ * members are the response's, each of its kind (a string, an int, a boolean, an array of the items' kind, a Map of
+ * strings, a data contract object), at every depth. A member left out or nil is completed, not refused, except a
+ * data contract payload (the created Actor) on success. Checked here rather than left to the encoder, so that the
+ * admin reads which member of which connector is wrong rather than a JavaScript error or a silently empty answer.
+ */
+export function checkAnswer(connector: string, operation: OperationName, result: unknown): Outcome {
+  const problem = answerProblem(operation, result)
+  if (problem !== undefined) throw invalidConnectorAnswer(connector, operation, problem)
+  return result as Outcome
+}
+
+function answerProblem(operation: OperationName, result: unknown): string | undefined {
+  if (!isPlainRecord(result)) return `it returned ${describeValue(result)} instead of a result object (return {} for a plain success)`
+  const { response, payload } = OPERATIONS[operation]
+  const problem = structProblem(response, result, '', payload === null ? '' : ` (its data goes in ${payload})`)
+  if (problem !== undefined) return problem
+  if (payload === null || result[payload] != null) return undefined
+  const kind = (TYPES[response].kinds as Record<string, MemberKind>)[payload]!
+  if (kind.kind === 'struct' && finish(result as Outcome).State !== 'Error') return `it reported success but returned no ${payload}`
+  return undefined
+}
+
+function structProblem(typeName: TypeName, value: Wire, path: string, hint = ''): string | undefined {
+  const kinds = TYPES[typeName].kinds as Record<string, MemberKind>
+  for (const member of Object.keys(value)) {
+    const kind = Object.hasOwn(kinds, member) ? kinds[member] : undefined
+    if (kind === undefined) return `${path}${member} is not a member of ${typeName}${hint}`
+    const problem = memberProblem(kind, value[member], `${path}${member}`)
+    if (problem !== undefined) return problem
+  }
+  return undefined
+}
+
+function memberProblem(kind: MemberKind, value: unknown, path: string): string | undefined {
+  if (value == null) return undefined
+  switch (kind.kind) {
+    case 'array': {
+      if (!Array.isArray(value)) return `${path} is ${describeValue(value)}, not an array`
+      const item: MemberKind = kind.of === 'struct' ? { kind: 'struct', type: kind.type! } : kind.of === 'enum' ? { kind: 'enum', type: kind.type! } : { kind: kind.of }
+      for (let i = 0; i < value.length; i++) {
+        const problem = memberProblem(item, value[i], `${path}[${i}]`)
+        if (problem !== undefined) return problem
+      }
+      return undefined
+    }
+    case 'struct':
+      return isPlainRecord(value) ? structProblem(kind.type as TypeName, value, `${path}.`) : `${path} is ${describeValue(value)}, not an object (${kind.type})`
+    case 'dictionary':
+      if (!(value instanceof Map)) return `${path} is ${describeValue(value)}, not a Map of strings`
+      for (const [key, entry] of value) {
+        if (typeof key !== 'string') return `${path} has a key that is ${describeValue(key)}, not a string`
+        if (entry != null && typeof entry !== 'string') return `${path} ${describeInput(key)} is ${describeValue(entry)}, not a string`
+      }
+      return undefined
+    case 'string':
+    case 'enum':
+      return typeof value === 'string' ? undefined : `${path} is ${describeValue(value)}, not a string`
+    case 'int':
+      return Number.isInteger(value) ? undefined : `${path} is ${describeValue(value)}, not an integer`
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : `${path} is ${describeValue(value)}, not a boolean`
+  }
+}
+
+function isPlainRecord(value: unknown): value is Wire {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map)
+}
+
+/** A returned value as an admin reads it in an explanation: its kind, a string quoted and clipped. */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing (undefined)'
+  if (Array.isArray(value)) return 'an array'
+  if (value instanceof Map) return 'a Map'
+  if (typeof value === 'string') return `the string ${describeInput(value)}`
+  if (typeof value === 'number') return `the number ${value}`
+  return describeInput(value)
 }
 
 function actorType(value: string): string {
