@@ -87,7 +87,7 @@ t.test('a source dated in the future is built once, then current (review R5: it 
 
 t.test('scripts/bench* and scripts/codegen* (development tools, run by tsx) are neither built nor watched', async (t) => {
   // Each imports a package only development installs have: compiled, the build would fail.
-  const devOnly = "import 'only-installed-for-development'\n"
+  const devOnly = "import { tool } from 'only-installed-for-development'\nexport const uses = tool\n"
   const root = buildableTree({
     'src/main.ts': 'export const main = 1\n',
     'scripts/migrate.ts': 'export const migrate = 1\n',
@@ -238,8 +238,31 @@ t.test('without TypeScript (npm ci --omit=dev): a current dist/ runs, a stale on
   })
 })
 
+t.test('the command: npm run build (--always) builds a current dist/ too; any failure is one line, no stack trace', async (t) => {
+  const root = buildableTree({ 'src/main.ts': 'export const answer: number = 42\n' })
+  mkdirSync(path.join(root, 'scripts'))
+  copyFileSync(BUILDER, path.join(root, 'scripts/build-when-stale.mjs'))
+  const command = (...args: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['scripts/build-when-stale.mjs', ...args], { cwd: root })
+      let stderr = ''
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      child.on('close', (code) => resolve({ code, stderr }))
+    })
+  t.same(await command(), { code: 0, stderr: 'Building dist/ with tsc (dist/ has not been built yet)…\n' }, 'stale: builds')
+  t.same(await command(), { code: 0, stderr: '' }, 'current: nothing')
+  t.same(await command('--always'), { code: 0, stderr: 'Building dist/ with tsc (npm run build)…\n' }, '--always: builds anyway')
+  t.equal(whyStale(root), undefined, 'and records what it built from')
+
+  writeFileSync(path.join(root, 'tsconfig.build.json'), '{ "include": [')
+  const broken = await command()
+  t.equal(broken.code, 1)
+  t.match(broken.stderr, /^Could not build dist\/: .*JSON.*\n$/, 'a broken tsconfig.build.json: one line')
+})
+
 t.test('every npm script that runs dist/ checks it first, as README says of npm start, migrate, psql, rotate-secret-key, conformance', async (t) => {
   const { scripts } = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  t.equal(scripts.build, 'node scripts/build-when-stale.mjs --always', 'npm run build records what it built from, so that npm start finds it current')
   const compiled = Object.keys(scripts).filter((name) => /\bnode dist\//.test(scripts[name]!))
   t.same(compiled.sort(), ['conformance', 'migrate', 'psql', 'rotate-secret-key', 'start'])
   for (const name of compiled) {
