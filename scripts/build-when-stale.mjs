@@ -204,12 +204,13 @@ async function withLock(lock, work) {
       } catch (error) {
         if (error.code === 'ENOENT') continue
         if (error.code !== 'ENOTDIR') throw error
-        // The earlier script's lock file names its holder's pid; this script never makes a file there.
-        // Gone or replaced by a lock folder meanwhile: look again; unlink leaves such a folder alone.
+        // The earlier script's lock file names its holder's pid; this script never makes a file there, so removing
+        // one cannot remove a lock of this script's (and unlink leaves a folder alone).
         let pid
         try {
           pid = Number(readFileSync(lock, 'utf8'))
         } catch (readError) {
+          // Gone, or replaced by a lock folder meanwhile: look again.
           if (['ENOENT', 'EISDIR'].includes(readError.code)) continue
           throw readError
         }
