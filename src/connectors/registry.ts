@@ -74,22 +74,54 @@ export async function loadConnectors(settings: ConnectorSettings): Promise<ErpCo
   const entries = settings.connectors ?? DEFAULT_CONNECTORS
   const options: ConnectorOptions = { dataDir: path.resolve(settings.dataDir), env: settings.env ?? process.env }
   const connectors: ErpConnector[] = []
-  for (const entry of entries) {
-    const name = shippedName(entry)
-    connectors.push(name !== undefined ? SHIPPED.get(name)!(settings) : await fromModule(entry, options))
+  try {
+    for (const entry of entries) {
+      const name = shippedName(entry)
+      connectors.push(name !== undefined ? SHIPPED.get(name)!(settings) : await fromModule(entry, options))
+    }
+    checkConnectors(connectors, (i) => entries[i]!)
+  } catch (error) {
+    // The ones already built may hold workers or files: a start that stops here must not leave them behind.
+    await closeConnectors(connectors)
+    throw error
   }
+  return connectors
+}
+
+/**
+ * What a server can serve: at least one connector, each a connector, no two with the same name (in any letter case,
+ * as ?ConnectorName= picks them).
+ * @param entry How the i-th connector was given (its CONNECTORS entry), for the message; default `connectors[i]`,
+ * as startServer's option.
+ * @throws StartupError, one line naming the entry and what to do.
+ */
+export function checkConnectors(connectors: readonly unknown[], entry?: (index: number) => string): void {
+  const label = entry ?? ((i: number) => `connectors[${i}]`)
+  const list = entry ? 'CONNECTORS lists' : "startServer's connectors hold"
+  if (connectors.length === 0) throw new StartupError('Cannot start: no connector to serve: give startServer at least one connector in `connectors`, or leave it out to serve those CONNECTORS names.')
   const byName = new Map<string, string>()
-  entries.forEach((entry, i) => {
-    const name = connectors[i]!.name.toLowerCase()
-    const other = byName.get(name)
+  connectors.forEach((connector, i) => {
+    const problem = notAConnector(connector)
+    if (problem) throw new StartupError(`Cannot start: ${label(i)} is not a connector: ${problem} (see README, "Writing a connector").`)
+    const name = (connector as ErpConnector).name
+    const other = byName.get(name.toLowerCase())
     if (other !== undefined) {
       throw new StartupError(
-        `Cannot start: CONNECTORS lists two connectors named ${connectors[i]!.name} (${other} and ${entry}); ?ConnectorName= could not tell them apart: serve one of them, or give each its own name.`,
+        `Cannot start: ${list} two connectors named ${name} (${other} and ${label(i)}); ?ConnectorName= could not tell them apart: serve one of them, or give each its own name.`,
       )
     }
-    byName.set(name, entry)
+    byName.set(name.toLowerCase(), label(i))
   })
-  return connectors
+}
+
+/** Stops connectors a start will not serve; a connector failing to close does not keep the others open. */
+export async function closeConnectors(connectors: readonly unknown[]): Promise<void> {
+  await Promise.allSettled(
+    connectors.map(async (connector) => {
+      const close = (connector as Partial<ErpConnector> | null | undefined)?.close
+      if (typeof close === 'function') await close.call(connector)
+    }),
+  )
 }
 
 /** The methods a connector implements, one per operation of the contract (WSGetConfigData: getConfigData). */
