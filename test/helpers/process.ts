@@ -15,6 +15,13 @@ export const TSX = path.join(PROJECT_ROOT, 'node_modules/.bin/tsx')
 
 /** What `npm start` runs once its prestart step has found dist/ current (or built it). */
 export const SERVER_COMMAND: readonly string[] = [process.execPath, 'dist/src/main.js']
+/**
+ * `command` as a user's shell runs it: tap puts a module hook in NODE_OPTIONS of every process a test spawns (it
+ * records them for coverage), which loads into every node process and loads modules on a thread of its own; a
+ * user's have none. `env` removes it and then becomes the command (same pid).
+ */
+export const asUser = (command: readonly string[]): string[] => ['env', '-u', 'NODE_OPTIONS', ...command]
+
 /** `npm start` itself: npm, its prestart step, then the server in npm's place (package.json's `exec`). */
 export const NPM_START: readonly string[] = ['npm', 'start']
 
