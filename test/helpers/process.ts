@@ -41,6 +41,8 @@ export interface RunningServer {
   lines: Array<Record<string, unknown>>
   /** Milliseconds from spawn to the ready line. */
   startMs: number
+  /** What it has written to standard error so far. */
+  readonly stderr: string
 }
 
 /** `command`: the server as npm start runs it, or a stand-in that logs the same ready line; run in `cwd`. */
@@ -62,7 +64,16 @@ export async function startServer(env: Record<string, string>, command: readonly
       if (ready) resolve(ready[1]!)
     })
   })
-  return { process: child, endpoint, origin: new URL(endpoint).origin, lines, startMs: performance.now() - started }
+  return {
+    process: child,
+    endpoint,
+    origin: new URL(endpoint).origin,
+    lines,
+    startMs: performance.now() - started,
+    get stderr() {
+      return stderr
+    },
+  }
 }
 
 export function stopServer(running: { process: ChildProcess }): Promise<number | null> {
