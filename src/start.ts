@@ -116,7 +116,7 @@ export async function startServer(options: StartOptions = {}): Promise<StartedSe
     app = server
   } catch (error) {
     await closeConnectors(connectors)
-    // The store has written nothing yet: closing it is destroying the database, which closing the store also does.
+    // Closing the store destroys the database (its pools, and the embedded cluster); without a store, that is done here.
     await (store?.close() ?? database.db.destroy()).catch(() => database.db.destroy()).catch(() => undefined)
     throw error
   }
