@@ -10,7 +10,7 @@ import { openConfiguredDatabase } from '../src/connections/from-config.js'
 import { SecretBox } from '../src/connections/secrets.js'
 import { SqlConnectionStore } from '../src/connections/sql-store.js'
 import { passwordFields } from '../src/connector/host.js'
-import { loadConnectors, SHIPPED_CONNECTOR_NAMES, shippedName } from '../src/connectors/registry.js'
+import { closeConnectors, loadConnectors, SHIPPED_CONNECTOR_NAMES, shippedConnectors } from '../src/connectors/registry.js'
 
 try {
   const config = loadConfig(process.env)
@@ -23,11 +23,18 @@ try {
     const store = new SqlConnectionStore(database, { secrets })
     const ctx = { log: console, exclusive: store.exclusive.bind(store) }
     const fieldsByConnector = new Map<string, ReadonlySet<string>>()
-    // Every shipped connector, served or not (connections saved while one was served keep their sealed values), and
-    // the connector modules CONNECTORS names.
-    const modules = config.connectors.filter((entry) => shippedName(entry) === undefined)
-    for (const connector of await loadConnectors({ dataDir: config.dataDir, connectors: [...SHIPPED_CONNECTOR_NAMES, ...modules] })) {
-      fieldsByConnector.set(connector.name.toLowerCase(), await passwordFields(connector, ctx))
+    // The connectors CONNECTORS lists, as the server loads them (a module may take a shipped connector's name), then
+    // every other shipped connector: connections saved while one was served keep their sealed values.
+    const connectors = await loadConnectors({ dataDir: config.dataDir, connectors: config.connectors, maxWorkbooks: config.maxWorkbooks })
+    const taken = new Set(connectors.map((connector) => connector.name.toLowerCase()))
+    for (const connector of shippedConnectors({ dataDir: config.dataDir, connectors: SHIPPED_CONNECTOR_NAMES })) {
+      if (taken.has(connector.name.toLowerCase())) await connector.close?.()
+      else connectors.push(connector)
+    }
+    try {
+      for (const connector of connectors) fieldsByConnector.set(connector.name.toLowerCase(), await passwordFields(connector, ctx))
+    } finally {
+      await closeConnectors(connectors)
     }
     const counts = await store.resealSecrets(secrets, (name) => fieldsByConnector.get(name.toLowerCase()))
     console.log(

@@ -4,7 +4,7 @@
  * DATABASE_URL is unset), and the endpoint, listening. src/main.ts runs it and turns its failures into exit codes.
  */
 import type { FastifyInstance } from 'fastify'
-import { loadConfig } from './config.js'
+import { loadConfig, type AppConfig } from './config.js'
 import { classifyDatabaseError } from './connections/availability.js'
 import type { Database } from './connections/database.js'
 import { EmbeddedClusterError } from './connections/embedded-cluster.js'
@@ -12,7 +12,7 @@ import { openConfiguredDatabase } from './connections/from-config.js'
 import { SecretBox } from './connections/secrets.js'
 import { SqlConnectionStore } from './connections/sql-store.js'
 import type { ErpConnector } from './connector/connector.js'
-import { loadConnectors } from './connectors/registry.js'
+import { checkConnectors, closeConnectors, loadConnectors } from './connectors/registry.js'
 import { OnlineAuthenticator } from './online/authenticate.js'
 import { SigningKeys } from './online/signing-keys.js'
 import { buildServer, ENDPOINT_PATH } from './server.js'
@@ -37,8 +37,10 @@ export interface StartedServer {
 }
 
 /**
- * @throws ConfigError or StartupError for a setting or a machine to fix (npm start exits 2), DatabaseStartError when
- * the connection database is not usable.
+ * @throws ConfigError or StartupError for a setting or a machine to fix (npm start exits 2), or `connectors` that
+ * cannot be served (none, one that is not a connector, two with one name: checked before the database starts);
+ * DatabaseStartError when the connection database is not usable. A start that fails has stopped the connectors and
+ * the database.
  * @example
  * const server = await startServer({ env: { ...process.env, PORT: '8080' }, connectors: [createAcmeConnector()] })
  * console.log(server.urls[0])
@@ -46,10 +48,20 @@ export interface StartedServer {
  */
 export async function startServer(options: StartOptions = {}): Promise<StartedServer> {
   const env = options.env ?? process.env
-  const config = loadConfig(env)
-  await checkDataDir(config.dataDir)
-  // Built before the database starts, so that a connector module that does not load stops the start at once.
-  const connectors = options.connectors ?? (await loadConnectors({ dataDir: config.dataDir, connectors: config.connectors, maxWorkbooks: config.maxWorkbooks, env }))
+  const given = options.connectors
+  let config: AppConfig
+  let connectors: readonly ErpConnector[]
+  try {
+    config = loadConfig(env)
+    if (given) checkConnectors(given)
+    await checkDataDir(config.dataDir)
+    // Built before the database starts, so that a connector module that does not load stops the start at once.
+    connectors = given ?? (await loadConnectors({ dataDir: config.dataDir, connectors: config.connectors, maxWorkbooks: config.maxWorkbooks, env }))
+  } catch (error) {
+    // The server owns the connectors it is given (close() stops them): a start that fails stops them too.
+    if (given) await closeConnectors(given)
+    throw error
+  }
 
   let app: FastifyInstance | undefined
   const where = config.databaseUrl ? 'the PostgreSQL server in DATABASE_URL' : `the embedded database in ${config.dataDir}`
@@ -62,46 +74,53 @@ export async function startServer(options: StartOptions = {}): Promise<StartedSe
       app?.log.warn({ err: error }, 'the database connection pool lost a connection; it reconnects on the next call'),
     )
   } catch (error) {
-    await Promise.all(connectors.map((connector) => connector.close?.()))
+    await closeConnectors(connectors)
     throw cannotStart(error)
   }
-  const store = new SqlConnectionStore(database, {
-    secrets: config.secretKeys.length > 0 ? new SecretBox(config.secretKeys) : undefined,
-    migrate: true,
-    lockWaitMs: config.lockWaitSeconds * 1000,
-    warn: (details, message) => app?.log.warn(details, message),
-  })
-  // A database that is down, or busy, is no reason not to serve: calls say so until it is back.
+  // From here on, whatever fails stops the database (the embedded one would outlive the process) and the connectors.
+  let store: SqlConnectionStore | undefined
   let databaseDown: unknown
+  let server: FastifyInstance
+  let signingKeys: SigningKeys | undefined
   try {
-    await store.ready()
-  } catch (error) {
-    if (classifyDatabaseError(error) === 'bug') {
-      await Promise.all(connectors.map((connector) => connector.close?.()))
-      await store.close().catch(() => undefined)
-      throw cannotStart(error)
+    store = new SqlConnectionStore(database, {
+      secrets: config.secretKeys.length > 0 ? new SecretBox(config.secretKeys) : undefined,
+      migrate: true,
+      lockWaitMs: config.lockWaitSeconds * 1000,
+      warn: (details, message) => app?.log.warn(details, message),
+    })
+    // A database that is down, or busy, is no reason not to serve: calls say so until it is back.
+    try {
+      await store.ready()
+    } catch (error) {
+      if (classifyDatabaseError(error) === 'bug') throw cannotStart(error)
+      databaseDown = error
     }
-    databaseDown = error
+    signingKeys = config.online ? new SigningKeys(config.online.keySources) : undefined
+    server = await buildServer({
+      connectors,
+      store,
+      bodyLimit: config.bodyLimit,
+      maxDepth: config.maxDepth,
+      maxAttributes: config.maxAttributes,
+      maxNamespaceDeclarations: config.maxNamespaceDeclarations,
+      maxNameLength: config.maxNameLength,
+      trustProxy: config.trustProxy,
+      timeouts: config.timeouts,
+      accessTokens: config.accessTokens,
+      logger: { level: config.logLevel },
+      ...(config.tls ? { https: readTlsFiles(config.tls) } : {}),
+      online: new OnlineAuthenticator(config.online && signingKeys && { ...config.online, keys: signingKeys }),
+      metrics: { access: config.metrics, pools: { queries: database.queryPool, locks: database.lockSessions } },
+    })
+    app = server
+  } catch (error) {
+    await closeConnectors(connectors)
+    // Closing the store destroys the database (its pools, and the embedded cluster); without a store, that is done here.
+    await (store?.close() ?? database.db.destroy()).catch(() => database.db.destroy()).catch(() => undefined)
+    throw error
   }
-  const signingKeys = config.online && new SigningKeys(config.online.keySources)
-
-  const server = await buildServer({
-    connectors,
-    store,
-    bodyLimit: config.bodyLimit,
-    maxDepth: config.maxDepth,
-    maxAttributes: config.maxAttributes,
-    maxNamespaceDeclarations: config.maxNamespaceDeclarations,
-    maxNameLength: config.maxNameLength,
-    trustProxy: config.trustProxy,
-    timeouts: config.timeouts,
-    accessTokens: config.accessTokens,
-    logger: { level: config.logLevel },
-    ...(config.tls ? { https: readTlsFiles(config.tls) } : {}),
-    online: new OnlineAuthenticator(config.online && signingKeys && { ...config.online, keys: signingKeys }),
-    metrics: { access: config.metrics, pools: { queries: database.queryPool, locks: database.lockSessions } },
-  })
-  app = server
+  const connectionStore = store
   if (config.secretKeys.length === 0) {
     server.log.warn('CONNECTION_SECRET_KEY is not set: Password values of connections are stored as received. See README, "Secrets at rest".')
   }
@@ -110,25 +129,34 @@ export async function startServer(options: StartOptions = {}): Promise<StartedSe
     await server.listen({ port: config.port, host: config.host })
   } catch (error) {
     const failure = listenFailure(error, config.host, config.port)
-    // Stops the embedded database and releases DATA_DIR first, so that the next start finds them free.
+    // Stops the connectors and the embedded database and releases DATA_DIR first, so that the next start finds them free.
     await server.close()
     throw failure ?? error
   }
-  const certificates = config.tls && watchCertificate(server.server as unknown as { setSecureContext(options: object): void }, config.tls, server.log)
-  const address = server.server.address()
-  const port = typeof address === 'object' && address ? address.port : config.port
-  // The token is not logged: the operator has it in ACCESS_TOKENS.
-  const urls = reachableHosts(config.host).map(
-    (host) => `${config.tls ? 'https' : 'http'}://${host}:${port}${config.accessTokens.length > 0 ? '/<ACCESS_TOKEN>' : ''}${ENDPOINT_PATH}`,
-  )
+  let certificates: ReturnType<typeof watchCertificate> | undefined
+  let urls: string[]
+  try {
+    certificates = config.tls && watchCertificate(server.server as unknown as { setSecureContext(options: object): void }, config.tls, server.log)
+    const address = server.server.address()
+    const port = typeof address === 'object' && address ? address.port : config.port
+    // The token is not logged: the operator has it in ACCESS_TOKENS.
+    urls = reachableHosts(config.host).map(
+      (host) => `${config.tls ? 'https' : 'http'}://${host}:${port}${config.accessTokens.length > 0 ? '/<ACCESS_TOKEN>' : ''}${ENDPOINT_PATH}`,
+    )
+  } catch (error) {
+    certificates?.close()
+    await server.close()
+    throw error
+  }
   server.log.info(
     { database: database.backend, location: database.location },
     `IErpConnectorWS ready: give SuperOffice ${urls[0]}${urls.length > 1 ? ` (or ${urls.slice(1).join(', ')})` : ''}`,
   )
   if (config.online && signingKeys) {
+    const keys = signingKeys
     server.log.info({ clientIds: config.online.clientIds }, 'CRM Online: Authenticate answers for these client ids')
     // Fetched now, as SuperOffice's sample does, so that the first Authenticate does not wait for them.
-    void signingKeys.warmUp().then((problems) => {
+    void keys.warmUp().then((problems) => {
       for (const problem of problems) server.log.warn(`CRM Online: ${problem}`)
     })
   }
@@ -139,7 +167,7 @@ export async function startServer(options: StartOptions = {}): Promise<StartedSe
       'the database cannot be used yet: calls that need it answer CONNECTION_STORE_UNAVAILABLE, and /healthz 503, until it is back',
     )
     retry = setInterval(() => {
-      store.ready().then(
+      connectionStore.ready().then(
         () => {
           clearInterval(retry)
           server.log.info('the database is back (migrations done): serving every call')

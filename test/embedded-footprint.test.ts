@@ -10,7 +10,7 @@ import t from 'tap'
 import { migrateToLatest, POOL_IDLE_TIMEOUT_MS } from '../src/connections/database.js'
 import { openEmbeddedDatabase } from '../src/connections/from-config.js'
 import { body } from './helpers/erp.js'
-import { commandOf, memoryOf, NPM_START, processTree, startServer, stopServer, TSX, type RunningServer } from './helpers/process.js'
+import { asUser, commandOf, memoryOf, NPM_START, processTree, startServer, stopServer, TSX, type RunningServer } from './helpers/process.js'
 import { call, child } from './helpers/soap.js'
 
 // Two servers start one after the other on a machine that may be busy, and each idles for over half a minute.
@@ -28,9 +28,6 @@ const AFTER_CALLS_MS = 3000
 // nothing allocated).
 const IDLE_MS = POOL_IDLE_TIMEOUT_MS + 5000
 
-// tap puts a module hook in NODE_OPTIONS of every process a test spawns (it records them for coverage), which would
-// load into every node process measured; a user's have none. `env` removes it and then becomes the command (same pid).
-const asUser = (command: readonly string[]) => ['env', '-u', 'NODE_OPTIONS', ...command]
 
 const pglite = () => startServer({ DATA_DIR: pgliteDir }, asUser([TSX, 'test/fixtures/pglite-server.ts']))
 

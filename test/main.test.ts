@@ -2,7 +2,7 @@
 // stop on SIGTERM, the connection still there after a restart, and a clear refusal of bad configuration.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { networkInterfaces, tmpdir } from 'node:os'
 import path from 'node:path'
@@ -11,7 +11,7 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { PROJECT_ROOT } from '../src/server.js'
 import { body } from './helpers/erp.js'
-import { ensureBuilt, SERVER_COMMAND } from './helpers/process.js'
+import { ensureBuilt, SERVER_COMMAND, startServer, stopServer } from './helpers/process.js'
 import { action, call, child, post, TNS } from './helpers/soap.js'
 
 await ensureBuilt()
@@ -158,4 +158,59 @@ t.test('start-up failures from the environment: one line saying what to do, exit
   const port = new URL(running.endpoint).port
   t.equal(child(await call(`http://127.0.0.1:${port}/ErpConnectorWS.svc`, 'WSTestConnection', testConnection), 'State').text, 'Ok', 'it serves')
   t.equal(await stop(running), 0)
+})
+
+t.test('connector code that leaves a promise rejected: one error line in the log, and the server serves on; an error nothing catches: logged, then a clean stop, exit code 1', async (t) => {
+  const project = mkdtempSync(path.join(tmpdir(), 'erp-main-connectors-'))
+  t.teardown(() => rmSync(project, { recursive: true, force: true }))
+  // Run as root, the embedded PostgreSQL runs as the user postgres, which must reach DATA_DIR inside.
+  chmodSync(project, 0o711)
+  const ownDataDir = path.join(project, 'data')
+  // Slips seen in third-party code: a fire-and-forget refresh that fails, and a throw in a timer callback.
+  writeFileSync(
+    path.join(project, 'stray.mjs'),
+    `export default () => ({
+  name: 'Stray',
+  async getConfigData() {
+    Promise.reject(new Error('refresh of the price list failed'))
+    return { UserExplanation: 'stray answered' }
+  },
+})
+`,
+  )
+  writeFileSync(
+    path.join(project, 'timer.mjs'),
+    `export default () => ({
+  name: 'Timer',
+  async getConfigData() {
+    setTimeout(() => { throw new Error('the retry timer threw') })
+    return { UserExplanation: 'timer answered' }
+  },
+})
+`,
+  )
+  const running = await startServer({ DATA_DIR: ownDataDir, CONNECTORS: './stray.mjs,./timer.mjs' }, [process.execPath, path.join(PROJECT_ROOT, 'dist/src/main.js')], project)
+  t.teardown(() => stopServer(running))
+  const exited = new Promise<number | null>((resolve) => running.process.once('exit', (code) => resolve(code)))
+  const getConfigData = `<WSGetConfigData xmlns="${TNS}"/>`
+  /** The first log line that matches, once written; undefined if the server ended without writing it. */
+  const logged = async (match: (line: Record<string, unknown>) => boolean) => {
+    while (!running.lines.some(match) && running.process.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50))
+    return running.lines.find(match)
+  }
+
+  t.equal(child(await call(running.endpoint, 'WSGetConfigData', getConfigData), 'UserExplanation').text, 'stray answered')
+  const rejection = await logged((line) => /a promise was rejected and nothing handled it/.test(String(line.msg)))
+  t.match(rejection, { level: 50, err: { message: 'refresh of the price list failed' } }, 'one structured error line')
+  t.equal(running.process.exitCode, null, 'the server did not end')
+  t.equal(running.lines.filter((line) => /a promise was rejected/.test(String(line.msg))).length, 1, 'once')
+  t.equal(child(await call(running.endpoint, 'WSGetConfigData', getConfigData), 'UserExplanation').text, 'stray answered', 'still serving')
+  t.equal((await fetch(`${running.origin}/healthz`)).status, 200)
+
+  t.equal(child(await call(`${running.endpoint}?ConnectorName=Timer`, 'WSGetConfigData', getConfigData), 'UserExplanation').text, 'timer answered')
+  t.equal(await exited, 1, 'exit code 1')
+  t.match(running.lines.find((line) => line.level === 60), { err: { message: 'the retry timer threw' }, msg: /an error nothing caught .*: stopping the server/ }, 'logged as fatal')
+  t.equal(running.stderr, '', 'nothing on standard error: no stack trace')
+  t.notOk(existsSync(path.join(ownDataDir, 'pg', 'postmaster.pid')), 'the embedded database had stopped when the process ended')
+  t.notOk(existsSync(path.join(ownDataDir, 'pg.lock')), 'DATA_DIR is released')
 })

@@ -74,22 +74,54 @@ export async function loadConnectors(settings: ConnectorSettings): Promise<ErpCo
   const entries = settings.connectors ?? DEFAULT_CONNECTORS
   const options: ConnectorOptions = { dataDir: path.resolve(settings.dataDir), env: settings.env ?? process.env }
   const connectors: ErpConnector[] = []
-  for (const entry of entries) {
-    const name = shippedName(entry)
-    connectors.push(name !== undefined ? SHIPPED.get(name)!(settings) : await fromModule(entry, options))
+  try {
+    for (const entry of entries) {
+      const name = shippedName(entry)
+      connectors.push(name !== undefined ? SHIPPED.get(name)!(settings) : await fromModule(entry, options))
+    }
+    checkConnectors(connectors, (i) => entries[i]!)
+  } catch (error) {
+    // The ones already built may hold workers or files: a start that stops here must not leave them behind.
+    await closeConnectors(connectors)
+    throw error
   }
+  return connectors
+}
+
+/**
+ * What a server can serve: at least one connector, each a connector, no two with the same name (in any letter case,
+ * as ?ConnectorName= picks them).
+ * @param entry How the i-th connector was given (its CONNECTORS entry), for the message; default `connectors[i]`,
+ * as startServer's option.
+ * @throws StartupError, one line naming the entry and what to do.
+ */
+export function checkConnectors(connectors: readonly unknown[], entry?: (index: number) => string): void {
+  const label = entry ?? ((i: number) => `connectors[${i}]`)
+  const list = entry ? 'CONNECTORS lists' : "startServer's connectors hold"
+  if (connectors.length === 0) throw new StartupError('Cannot start: no connector to serve: give startServer at least one connector in `connectors`, or leave it out to serve those CONNECTORS names.')
   const byName = new Map<string, string>()
-  entries.forEach((entry, i) => {
-    const name = connectors[i]!.name.toLowerCase()
-    const other = byName.get(name)
+  connectors.forEach((connector, i) => {
+    const problem = notAConnector(connector)
+    if (problem) throw new StartupError(`Cannot start: ${label(i)} is not a connector: ${problem} (see README, "Writing a connector").`)
+    const name = (connector as ErpConnector).name
+    const other = byName.get(name.toLowerCase())
     if (other !== undefined) {
       throw new StartupError(
-        `Cannot start: CONNECTORS lists two connectors named ${connectors[i]!.name} (${other} and ${entry}); ?ConnectorName= could not tell them apart: serve one of them, or give each its own name.`,
+        `Cannot start: ${list} two connectors named ${name} (${other} and ${label(i)}); ?ConnectorName= could not tell them apart: serve one of them, or give each its own name.`,
       )
     }
-    byName.set(name, entry)
+    byName.set(name.toLowerCase(), label(i))
   })
-  return connectors
+}
+
+/** Stops connectors a start will not serve; a connector failing to close does not keep the others open. */
+export async function closeConnectors(connectors: readonly unknown[]): Promise<void> {
+  await Promise.allSettled(
+    connectors.map(async (connector) => {
+      const close = (connector as Partial<ErpConnector> | null | undefined)?.close
+      if (typeof close === 'function') await close.call(connector)
+    }),
+  )
 }
 
 /** The methods a connector implements, one per operation of the contract (WSGetConfigData: getConfigData). */
@@ -110,9 +142,17 @@ async function fromModule(specifier: string, options: ConnectorOptions): Promise
   }
   let module: { default?: unknown }
   try {
-    module = (await import(url)) as { default?: unknown }
+    module = (await importWithoutModuleTypeWarnings(url)) as { default?: unknown }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ERR_REQUIRE_ESM' || code === 'ERR_REQUIRE_ASYNC_MODULE') {
+      throw cannot(`whose module failed to load: ${describe(error)}: CommonJS require()s an ES module there: make the connector an ES module (a .mjs file, or "type": "module" in the package.json of its project) and import it.`)
+    }
+    if (isEsmReadAsCommonJs(error)) {
+      throw cannot(
+        `whose module failed to load: ${describe(error)}: Node read it as CommonJS, but it is an ES module (import, export): name the file .mjs, or set "type": "module" in the package.json of its project.`,
+      )
+    }
     if (!isPath && code === 'ERR_MODULE_NOT_FOUND' && new RegExp(`'${escapeRegExp(specifier)}'`).test(String((error as Error).message))) {
       const hint = /\.[cm]?[jt]s$/.test(specifier) ? ` To load a file, start its path with ./ (./${specifier}).` : ''
       throw cannot(`which is neither a connector this server ships (${SHIPPED_CONNECTOR_NAMES.join(', ')}) nor an installed package: install it next to erp-connector-ws (npm install), or give the path of a connector module.${hint}`)
@@ -145,6 +185,34 @@ function notAConnector(value: unknown): string | undefined {
   if (notFunctions.length > 0) return `${candidate.name} has ${notFunctions.join(', ')} that ${notFunctions.length > 1 ? 'are not functions' : 'is not a function'}`
   if (!CONNECTOR_METHODS.some((method) => typeof candidate[method] === 'function')) return `${candidate.name} has none of the connector methods, such as getConfigData, testConnection or getActors`
   return undefined
+}
+
+/** An ES module (import, export) that Node loaded as CommonJS: a .js file in a project whose package.json says "type": "commonjs", as `npm init -y` writes it. */
+function isEsmReadAsCommonJs(error: unknown): boolean {
+  return error instanceof SyntaxError && /Cannot use import statement outside a module|Unexpected token 'export'/.test(error.message)
+}
+
+const isModuleTypeWarning = (warning: Error) =>
+  (warning as NodeJS.ErrnoException).code === 'MODULE_TYPELESS_PACKAGE_JSON' || /To load an ES module, set "type": "module"/.test(warning.message)
+let moduleTypeWarningsQuiet = false
+
+/**
+ * import(), and from then on none of the warnings Node prints over several lines when a module's type is not the one
+ * its package.json says: a start failure is one line (the error then says what to do, see isEsmReadAsCommonJs), and
+ * a module Node found to be ES by its syntax loads as well as any other. Other warnings are printed as before. The
+ * filter stays: Node emits the warning on a later turn than the import ends on. (Under module hooks, such as
+ * node --import tsx, modules load on the hooks' thread, which prints its own warnings.)
+ */
+async function importWithoutModuleTypeWarnings(url: string): Promise<unknown> {
+  if (!moduleTypeWarningsQuiet) {
+    moduleTypeWarningsQuiet = true
+    const printers = process.listeners('warning')
+    for (const print of printers) process.off('warning', print)
+    process.on('warning', (warning) => {
+      if (!isModuleTypeWarning(warning)) for (const print of printers) print(warning)
+    })
+  }
+  return import(url)
 }
 
 function describe(error: unknown): string {

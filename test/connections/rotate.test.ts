@@ -3,6 +3,8 @@
 // runs, and a second run succeeds and re-seals nothing. Then the old key can be dropped.
 import { spawn } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import t from 'tap'
@@ -30,11 +32,11 @@ for (const [i, guid] of guids.entries()) await call(before.endpoint, 'WSSaveConn
 const during = await startTestServer({ secrets: new SecretBox([newKey, oldKey]), testDatabase: { database: await openDatabase({ databaseUrl: url }), url, drop: async () => undefined } })
 t.teardown(() => during.close())
 
-function rotate(keys = ring): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function rotate(keys = ring, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   // As npm run rotate-secret-key runs it: compiled.
   const child = spawn(process.execPath, ['dist/scripts/rotate-secret-key.js'], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, DATABASE_URL: url, CONNECTION_SECRET_KEY: keys, DATA_DIR: dataDir },
+    env: { ...process.env, DATABASE_URL: url, CONNECTION_SECRET_KEY: keys, DATA_DIR: dataDir, ...env },
   })
   let stdout = ''
   let stderr = ''
@@ -101,4 +103,23 @@ t.test('values no key of the ring opens are left as they are and named; the exit
   for (const guid of guids) t.match(result.stderr, new RegExp(`left as it is: The stored value of field "ApiKey" of connection ${guid} was sealed with key`))
   t.match(result.stderr, /3 value\(s\) could not be opened\. Add the key they were sealed with to CONNECTION_SECRET_KEY/)
   t.same(await Promise.all(guids.map(storedApiKey)), stored, 'unchanged')
+})
+
+t.test('connector modules CONNECTORS lists, one named as a shipped connector, one without getConfigData: their fields are the ones used', async (t) => {
+  // The server starts with these (a module may take a shipped connector's name); the rotation must load them the same way.
+  const memoryTwin = path.join(dataDir, 'memory-twin.mjs')
+  writeFileSync(memoryTwin, `export default () => ({
+  name: 'MEMORY',
+  async getConfigData() {
+    return { FieldMetaDataObjects: [{ FieldKey: 'Dataset', FieldType: 'Password' }, { FieldKey: 'ApiKey', FieldType: 'Password' }] }
+  },
+})
+`)
+  const excelTwin = path.join(dataDir, 'excel-twin.mjs')
+  writeFileSync(excelTwin, `export default () => ({ name: 'Excel', async testConnection() { return {} } })\n`)
+  const result = await rotate(ring, { CONNECTORS: `${memoryTwin},${excelTwin}` })
+  t.equal(result.code, 0, result.stderr)
+  t.match(result.stdout, /3 connection\(s\); 0 value\(s\) re-sealed, 3 sealed for the first time/, 'Dataset, a Password field of the module named Memory, is sealed')
+  const row = await before.testDatabase.database.db.selectFrom('connections').select('config').where('id', '=', guids[1]!).executeTakeFirstOrThrow()
+  t.equal(new SecretBox([newKey]).open((row.config.Dataset as { encrypted: string }).encrypted, { connectionId: guids[1]!, fieldKey: 'Dataset' }), 'demo')
 })

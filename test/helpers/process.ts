@@ -15,6 +15,13 @@ export const TSX = path.join(PROJECT_ROOT, 'node_modules/.bin/tsx')
 
 /** What `npm start` runs once its prestart step has found dist/ current (or built it). */
 export const SERVER_COMMAND: readonly string[] = [process.execPath, 'dist/src/main.js']
+/**
+ * `command` as a user's shell runs it: tap puts a module hook in NODE_OPTIONS of every process a test spawns (it
+ * records them for coverage), which loads into every node process and loads modules on a thread of its own; a
+ * user's have none. `env` removes it and then becomes the command (same pid).
+ */
+export const asUser = (command: readonly string[]): string[] => ['env', '-u', 'NODE_OPTIONS', ...command]
+
 /** `npm start` itself: npm, its prestart step, then the server in npm's place (package.json's `exec`). */
 export const NPM_START: readonly string[] = ['npm', 'start']
 
@@ -34,6 +41,8 @@ export interface RunningServer {
   lines: Array<Record<string, unknown>>
   /** Milliseconds from spawn to the ready line. */
   startMs: number
+  /** What it has written to standard error so far. */
+  readonly stderr: string
 }
 
 /** `command`: the server as npm start runs it, or a stand-in that logs the same ready line; run in `cwd`. */
@@ -55,7 +64,16 @@ export async function startServer(env: Record<string, string>, command: readonly
       if (ready) resolve(ready[1]!)
     })
   })
-  return { process: child, endpoint, origin: new URL(endpoint).origin, lines, startMs: performance.now() - started }
+  return {
+    process: child,
+    endpoint,
+    origin: new URL(endpoint).origin,
+    lines,
+    startMs: performance.now() - started,
+    get stderr() {
+      return stderr
+    },
+  }
 }
 
 export function stopServer(running: { process: ChildProcess }): Promise<number | null> {
