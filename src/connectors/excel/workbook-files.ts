@@ -261,8 +261,10 @@ export class WorkbookFiles<Book> {
               try {
                 const step = change.plan(book)
                 if (step.patches.length > 0) {
-                  raw = patched(raw, step.patches)
-                  book = this.interpret(raw, { book, patches: step.patches })
+                  // Taken only once the model accepts them: a refused change's cells must not reach the cache.
+                  const changedRaw = patched(raw, step.patches)
+                  book = this.interpret(changedRaw, { book, patches: step.patches })
+                  raw = changedRaw
                   patches.push(...step.patches)
                 }
                 planned.push({ change, book, answer: step.answer })
