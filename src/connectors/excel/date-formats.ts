@@ -19,14 +19,15 @@ const EAST_ASIAN_BUILT_IN_FORMATS: ReadonlyMap<number, string> = new Map([
   ...range(32, 35).map((id) => [id, 'h:mm:ss'] as const),
 ])
 
-/** Every built-in format by id, as a workbook may use it without defining it. */
-const BUILT_IN_FORMATS: ReadonlyMap<number, string> = (() => {
+/** The built-in formats sheetjs knows at every parse (its table as each read starts it). */
+const SHEETJS_BUILT_IN_FORMATS: ReadonlyMap<number, string> = (() => {
   const table: Record<number, string> = {}
   ;(XLSX.SSF as unknown as { init_table(table: Record<number, string>): void }).init_table(table)
-  const formats = new Map(Object.entries(table).map(([id, code]) => [Number(id), code]))
-  for (const [id, code] of EAST_ASIAN_BUILT_IN_FORMATS) formats.set(id, code)
-  return formats
+  return new Map(Object.entries(table).map(([id, code]) => [Number(id), code]))
 })()
+
+/** Every built-in format by id, as a workbook may use it without defining it. */
+const BUILT_IN_FORMATS: ReadonlyMap<number, string> = new Map([...EAST_ASIAN_BUILT_IN_FORMATS, ...SHEETJS_BUILT_IN_FORMATS])
 
 export function isDateFormat(code: unknown): code is string {
   return typeof code === 'string' && XLSX.SSF.is_date(code)
@@ -82,7 +83,7 @@ export function withBuiltInDateFormatsDefined(bytes: Buffer): Buffer | undefined
     const xml = contentOf(entries[index]!)
     if (xml === undefined) return undefined
     const { defined, styleFormatIds } = styleFormats(xml)
-    const missing = [...new Set(styleFormatIds)].filter((id) => EAST_ASIAN_BUILT_IN_FORMATS.has(id) && !defined.has(id))
+    const missing = [...new Set(styleFormatIds)].filter((id) => EAST_ASIAN_BUILT_IN_FORMATS.has(id) && !defined.has(id) && !SHEETJS_BUILT_IN_FORMATS.has(id))
     if (missing.length === 0) return undefined
     const added = missing.map((id) => `<numFmt numFmtId="${id}" formatCode="${EAST_ASIAN_BUILT_IN_FORMATS.get(id)!}"/>`).join('')
     let changed: string

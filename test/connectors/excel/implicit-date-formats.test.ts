@@ -2,6 +2,7 @@
 // named by id alone, never defined in styles.xml; the worker parses with cellText: false, with which sheetjs does not
 // load them by itself. Cells in them must still read as dates, and writing must keep them dates.
 import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import XLSX from 'sheetjs-style'
 import t, { type Test } from 'tap'
 import { isDateCell } from '../../../src/connectors/excel/cells.js'
@@ -12,14 +13,14 @@ import { contentOf, readZip } from '../../../src/connectors/excel/package-parts.
 import { openZip } from '../../../src/connectors/excel/zip.js'
 import { unlockedContext, workbookFilesIn } from '../../helpers/excel.js'
 
-/** The template workbook as Excel in a zh/ja locale saves it: its date cells' style uses built-in format 57, which styles.xml does not define. */
-function withBuiltInCjkDates(t: Test, file: string): void {
+/** The template workbook as Excel in a zh/ja locale saves it: its date cells' style uses built-in format `id` (57 unless told), which styles.xml does not define. */
+function withBuiltInCjkDates(t: Test, file: string, id = 57): void {
   const zip = openZip(readFileSync(file))
   const styles = zip.file('xl/styles.xml')!.asText()
   const dateIds = [...styles.matchAll(/<numFmt numFmtId="(\d+)" formatCode="([^"]*)"/g)].filter(([, , code]) => /yy/.test(code!)).map(([, id]) => id!)
   t.ok(dateIds.length > 0, 'the template has a date format')
   let changed = styles
-  for (const id of dateIds) changed = changed.replaceAll(`numFmtId="${id}"`, 'numFmtId="57"')
+  for (const dateId of dateIds) changed = changed.replaceAll(`numFmtId="${dateId}"`, `numFmtId="${id}"`)
   zip.file('xl/styles.xml', changed.replace(/<numFmts[\s\S]*?<\/numFmts>/, ''))
   writeFileSync(file, zip.generate({ type: 'nodebuffer', compression: 'DEFLATE' }))
 }
@@ -36,6 +37,21 @@ t.test('dates in a built-in East Asian date format (numFmtId 57) are read as dat
   const cells = sheet.rows.map((row) => row.cells[column])
   t.ok(cells.length >= 2, 'the template has customers with a StartDate')
   t.same(cells.map((cell) => isDateCell(cell ?? null)), cells.map(() => true), `every StartDate is a date (read: ${JSON.stringify(cells)})`)
+})
+
+t.test('every East Asian built-in date and time format is read as a date', async (t) => {
+  const { dir, files } = workbookFilesIn(t, 'unused.xlsx')
+  const fresh = new WorkbookFiles<ErpWorkbook>(interpretWorkbook)
+  t.teardown(() => fresh.close())
+  for (const id of [27, 31, 32, 35, 36, 50, 56, 58]) {
+    const file = path.join(dir, `Cjk${id}.xlsx`)
+    await files.create(unlockedContext, 'cjk', file, templateWorkbook())
+    withBuiltInCjkDates(t, file, id)
+    const sheet = (await fresh.read(file)).actorSheets.get('Customer')!
+    const column = sheet.fieldByKey.get('StartDate')!.column
+    const cells = sheet.rows.map((row) => row.cells[column] ?? null)
+    t.same(cells.filter((cell) => !isDateCell(cell)), [], `format ${id}: every StartDate is a date (read: ${JSON.stringify(cells)})`)
+  }
 })
 
 t.test('writing one date into such a workbook leaves the other date cells shown as dates', async (t) => {
