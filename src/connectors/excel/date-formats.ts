@@ -6,7 +6,7 @@
  * a third of a parse). So they are declared here and given to sheetjs before it parses the sheets.
  */
 import XLSX from 'sheetjs-style'
-import { contentOf, readZip, withBytes, writeZip } from './package-parts.js'
+import { attribute, contentOf, readZip, unescapeXml, withBytes, writeZip } from './package-parts.js'
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
@@ -33,25 +33,17 @@ export function isDateFormat(code: unknown): code is string {
   return typeof code === 'string' && XLSX.SSF.is_date(code)
 }
 
-const attributeOf = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1]
-
 /** The formats styles.xml defines by id, and the format id of each cell style (in cellXfs order: a cell's `s`). */
 function styleFormats(stylesXml: string): { defined: Map<number, string>; styleFormatIds: number[] } {
   const defined = new Map<number, string>()
   for (const tag of stylesXml.match(/<(?:\w+:)?numFmt\b[^>]*>/g) ?? []) {
-    const id = Number(attributeOf(tag, 'numFmtId'))
-    const code = attributeOf(tag, 'formatCode')
-    if (Number.isInteger(id) && code !== undefined) defined.set(id, unescapeAttribute(code))
+    const id = Number(attribute(tag, 'numFmtId'))
+    const code = attribute(tag, 'formatCode')
+    if (Number.isInteger(id) && code !== undefined) defined.set(id, unescapeXml(code))
   }
   const cellXfs = /<(?:\w+:)?cellXfs\b[^>]*>([\s\S]*?)<\/(?:\w+:)?cellXfs>/.exec(stylesXml)?.[1] ?? ''
-  const styleFormatIds = (cellXfs.match(/<(?:\w+:)?xf\b[^>]*>/g) ?? []).map((tag) => Number(attributeOf(tag, 'numFmtId') ?? 0))
+  const styleFormatIds = (cellXfs.match(/<(?:\w+:)?xf\b[^>]*>/g) ?? []).map((tag) => Number(attribute(tag, 'numFmtId') ?? 0))
   return { defined, styleFormatIds }
-}
-
-function unescapeAttribute(text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|apos|#x[0-9a-fA-F]+|#\d+);/g, (_, e: string) =>
-    e === 'amp' ? '&' : e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'quot' ? '"' : e === 'apos' ? "'" : String.fromCodePoint(e[1] === 'x' ? parseInt(e.slice(2), 16) : Number(e.slice(1))),
-  )
 }
 
 /** Which cell styles (indices into cellXfs) show a date, and the one to give a new date cell (`preferred`'s if any). */
