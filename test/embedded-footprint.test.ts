@@ -68,7 +68,7 @@ const describe = (m: Awaited<ReturnType<typeof measure>>['idle']) =>
     .map(([name, part]) => `${name} ${mb(part.rssKb)} / ${mb(part.pssKb)}${part.processes > 1 ? ` in ${part.processes}` : ''}`)
     .join(', ')})`
 
-t.test('idle memory of npm start: under a quarter of the PGlite server\'s (PSS); a warm start no slower', async (t) => {
+t.test('idle memory of npm start: under a quarter of the PGlite server\'s (PSS); warm start times reported', async (t) => {
   // Both data folders are initialised first: the measured starts are warm ones.
   const init = await PGlite.create(path.join(pgliteDir, 'db'))
   await init.close()
