@@ -3,7 +3,10 @@
 import t from 'tap'
 import { OPERATIONS, RESULT_BASE, TYPES } from '../generated/contract.js'
 import { ErpConnectorWS } from '../generated/service.js'
-import { methodName } from '../scripts/codegen/contract.js'
+import { CONNECTOR_OWN_MEMBERS, emitContract, methodName } from '../scripts/codegen/contract.js'
+import type { ComplexType } from '../scripts/codegen/model.js'
+import { modelOf } from '../scripts/codegen/read.js'
+import type { ConnectorMethods, ErpConnector } from '../src/connector/connector.js'
 
 t.test('operation descriptors', async (t) => {
   const rows: Array<[keyof typeof OPERATIONS, { payload: string | null; connectionGuid: boolean; arguments: string[] }]> = [
@@ -53,4 +56,41 @@ t.test('method names', async (t) => {
     ['WSsync', 'wSsync'],
   ]
   for (const [operation, want] of rows) t.equal(methodName(operation), want, operation)
+})
+
+/** A contract with these operations, each with an empty request and response. */
+function contractOf(operations: string[]): string {
+  const empty = (name: string): ComplexType => ({ ns: 'urn:test', name, shape: { kind: 'struct', members: [] } })
+  return emitContract(
+    modelOf({
+      wsdlRelative: 'wsdl/test.wsdl',
+      service: 'TestService',
+      targetNs: 'urn:test',
+      complexTypes: new Map(),
+      enums: new Map(),
+      wrappers: new Map([['Request', empty('Request')], ['Response', empty('Response')]]),
+      operations: operations.map((name) => ({ name, soapAction: `urn:test/${name}`, request: 'Request', response: 'Response' })),
+    }),
+  )
+}
+
+t.test('each operation gets a connector method of its own, never one of the connector\'s own members', async (t) => {
+  const rows: Array<[string[], RegExp | 'generated']> = [
+    [['WSGetActors', 'WSSaveActors'], 'generated'],
+    [['GetActors', 'WSGetActors'], /operations GetActors and WSGetActors both map to the connector method getActors/],
+    [['WSGetActors', 'getActors'], /operations WSGetActors and getActors both map to the connector method getActors/],
+    [['Name'], /operation Name maps to the connector method name, which is a member every connector has/],
+    [['WSClose'], /operation WSClose maps to the connector method close/],
+    [['CacheStats'], /operation CacheStats maps to the connector method cacheStats/],
+  ]
+  for (const [operations, want] of rows) {
+    if (want === 'generated') t.match(contractOf(operations), /export const OPERATIONS/, operations.join(', '))
+    else t.throws(() => contractOf(operations), want, operations.join(', '))
+  }
+})
+
+t.test('the members every connector has are those ErpConnector declares besides the operations', async (t) => {
+  // Checked by tsc: a member added to ErpConnector, or removed, must be listed here, and so in the generator.
+  const declared = { name: true, close: true, cacheStats: true } satisfies Record<Exclude<keyof ErpConnector, keyof ConnectorMethods>, true>
+  t.same([...CONNECTOR_OWN_MEMBERS].sort(), Object.keys(declared).sort())
 })

@@ -18,6 +18,26 @@ export function methodName(operation: string): string {
   return bare.charAt(0).toLowerCase() + bare.slice(1)
 }
 
+/**
+ * The members every connector has besides its operations (ErpConnector in src/connector/connector.ts; a test keeps
+ * the two lists equal): no operation may map to one of them.
+ */
+export const CONNECTOR_OWN_MEMBERS = ['name', 'close', 'cacheStats'] as const
+
+/** Each operation must have a connector method of its own: two mapping to one, or to a connector's own member, stop codegen. */
+function checkMethodNames(operations: readonly { name: string }[]): void {
+  const operationOf = new Map<string, string>()
+  for (const { name } of operations) {
+    const method = methodName(name)
+    if ((CONNECTOR_OWN_MEMBERS as readonly string[]).includes(method)) {
+      fail(`operation ${name} maps to the connector method ${method}, which is a member every connector has (${CONNECTOR_OWN_MEMBERS.join(', ')}); rename one of them`)
+    }
+    const other = operationOf.get(method)
+    if (other !== undefined) fail(`operations ${other} and ${name} both map to the connector method ${method}; rename one of them`)
+    operationOf.set(method, name)
+  }
+}
+
 type MemberKind =
   | { kind: 'string' | 'int' | 'boolean' }
   | { kind: 'enum'; type: string; default: string }
@@ -96,6 +116,7 @@ export function emitContract(model: Model): string {
   const base = resultBase(model)
   const baseMembers = base ? membersOf(base).map((m) => m.name) : []
   const ops = [...model.operations].sort((a, b) => (a.name < b.name ? -1 : 1))
+  checkMethodNames(ops)
   const out: string[] = [
     header(model),
     '',

@@ -1,22 +1,32 @@
-// README "Writing a connector": its example is readme-example.ts (compiled with the tests), word for word, and it
-// works over SOAP as the README says.
+// README "Writing a connector": its example is readme-example.ts (compiled with the tests), word for word but for
+// the package import, which names the package's source entry here (src/index.ts, what 'erp-connector-ws' exports
+// once built); it is served from CONNECTORS, and works over SOAP, as the README says.
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import t from 'tap'
 import { field, ranked } from '../../src/connector/fields.js'
+import { loadConnectors } from '../../src/connectors/registry.js'
 import { PROJECT_ROOT } from '../../src/server.js'
 import { actors as actorsOf, body } from '../helpers/erp.js'
 import { startTestServer } from '../helpers/server.js'
 import { call, child } from '../helpers/soap.js'
 import { acme } from './readme-example.js'
 
-t.test('the README example is readme-example.ts, as it would sit in src/connectors/', async (t) => {
+t.test('the README example is readme-example.ts, importing from the package as a project of its own does', async (t) => {
   const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8')
   const section = readme.slice(readme.indexOf('## Writing a connector'))
   const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1]
-  const file = readFileSync(path.join(PROJECT_ROOT, 'test/connector/readme-example.ts'), 'utf8').replaceAll("'../../src/connector/", "'../connector/")
-  t.equal(block, file)
+  const source = readFileSync(path.join(PROJECT_ROOT, 'test/connector/readme-example.ts'), 'utf8')
+  t.match(source, /from '\.\.\/\.\.\/src\/index\.js'/, 'the example imports the package entry only')
+  t.equal(block, source.replaceAll("from '../../src/index.js'", "from 'erp-connector-ws'"))
+  t.notMatch(block, /from '\.{1,2}\//, 'nothing is imported from this server\'s own files')
+})
+
+t.test('the example module, named in CONNECTORS, is loaded by its default export', async (t) => {
+  const [loaded] = await loadConnectors({ connectors: [path.join(PROJECT_ROOT, 'test/connector/readme-example.ts')], dataDir: tmpdir(), env: {} })
+  t.equal(loaded, acme)
 })
 
 t.test('the example connector over SOAP', async (t) => {

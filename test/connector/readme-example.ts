@@ -1,7 +1,5 @@
-// src/connectors/acme.ts: a read-only connector to a small ERP.
-import type { ErpActor, ErpConnector } from '../../src/connector/connector.js'
-import { invalidRequest } from '../../src/connector/errors.js'
-import { field, ranked } from '../../src/connector/fields.js'
+// acme-connector.ts, in a project of your own (npm install erp-connector-ws): a read-only connector to a small ERP.
+import { field, invalidRequest, ranked, type ConnectorFactory, type ErpActor, type ErpConnector } from '../../src/index.js'
 
 /** The ERP's customers: here an array; in real life an HTTP API or a database, reached with the configuration. */
 const CUSTOMERS = [
@@ -68,3 +66,7 @@ export const acme: ErpConnector = {
     return { Actors: customers(ActorType).filter((c) => c.name.toLowerCase().includes(needle)).map((c) => toActor(c, FieldKeys)) }
   },
 }
+
+/** What the server loads from a module named in CONNECTORS: a function that builds the connector. */
+const createConnector: ConnectorFactory = () => acme
+export default createConnector

@@ -57,10 +57,12 @@ const WORKER_SCRIPT = new URL(FROM_SOURCE ? './worker-entry.mjs' : './worker.js'
 /** Most changes in one rewrite; more wait for the next one. */
 const MAX_GROUP = 16
 /**
- * A rewrite that follows one which answered several changes waits for as many more to gather, at most this share
- * of the last rewrite's time and this long (as PostgreSQL's commit_delay does when other transactions are
- * active): callers just answered are usually about to send their next change, which would otherwise wait a
- * whole rewrite. A lone caller never waits.
+ * A rewrite that starts within MAX_GATHER_MS of the last one's end waits for as many more changes as that one answered
+ * to gather, at most this share of the last rewrite's time and MAX_GATHER_MS (as PostgreSQL's commit_delay does
+ * when other transactions are active): callers just answered are usually about to send their next change, which
+ * would otherwise wait a whole rewrite. A change that arrives when no rewrite is running waits too when the last
+ * rewrite answered two changes or more and ended less than MAX_GATHER_MS before: up to min(MAX_GATHER_MS, that
+ * rewrite's time times GATHER_SHARE).
  */
 const GATHER_SHARE = 0.5
 const MAX_GATHER_MS = 250
@@ -261,8 +263,10 @@ export class WorkbookFiles<Book> {
               try {
                 const step = change.plan(book)
                 if (step.patches.length > 0) {
-                  raw = patched(raw, step.patches)
-                  book = this.interpret(raw, { book, patches: step.patches })
+                  // Taken only once the model accepts them: a refused change's cells must not reach the cache.
+                  const changedRaw = patched(raw, step.patches)
+                  book = this.interpret(changedRaw, { book, patches: step.patches })
+                  raw = changedRaw
                   patches.push(...step.patches)
                 }
                 planned.push({ change, book, answer: step.answer })

@@ -15,6 +15,7 @@ import XLSX from 'sheetjs-style'
 import { isDateCell, sameVersion, type CellPatch, type FileVersion, type RawCell, type RawSheet, type RawWorkbook } from './cells.js'
 import type { WorkerFailureCode, WorkerRequest, WorkerResponse } from './protocol.js'
 import { SizedLru } from './sized-lru.js'
+import { isDateFormat, withBuiltInDateFormatsDefined } from './date-formats.js'
 import { patchPackage } from './sheet-patch.js'
 import { openZip } from './zip.js'
 
@@ -147,7 +148,8 @@ function parse(file: string, bytes: Buffer): XLSX.WorkBook {
   let book: XLSX.WorkBook
   try {
     // No formatted text per cell (cellText): nothing here reads it, and formatting every cell took a third of a parse.
-    book = XLSX.read(bytes, { type: 'buffer', cellStyles: true, cellNF: true, cellText: false, cellDates: false, cellFormula: false, cellHTML: false })
+    // Without it sheetjs does not know Excel's East Asian built-in date formats: they are defined for it first.
+    book = XLSX.read(withBuiltInDateFormatsDefined(bytes) ?? bytes, { type: 'buffer', cellStyles: true, cellNF: true, cellText: false, cellDates: false, cellFormula: false, cellHTML: false })
   } catch (error) {
     throw new WorkerFailure('NOT_A_WORKBOOK', `${path.basename(file)} is not an Excel workbook (${(error as Error).message})`)
   }
@@ -245,7 +247,7 @@ function rawOf(cell: XLSX.CellObject, dates: Map<string, boolean>): RawCell {
       if (typeof cell.v !== 'number' || !Number.isFinite(cell.v)) return null
       if (typeof cell.z !== 'string') return cell.v
       let date = dates.get(cell.z)
-      if (date === undefined) dates.set(cell.z, (date = XLSX.SSF.is_date(cell.z)))
+      if (date === undefined) dates.set(cell.z, (date = isDateFormat(cell.z)))
       return date ? { serial: cell.v } : cell.v
     }
     case 'b':
@@ -261,7 +263,8 @@ function cellOf(value: RawCell, existing?: XLSX.CellObject): XLSX.CellObject | u
   if (typeof value === 'boolean') return { t: 'b', v: value }
   if (typeof value === 'number') return { t: 'n', v: value }
   // Keep a date format the person chose for the cell.
-  const z = typeof existing?.z === 'string' && XLSX.SSF.is_date(existing.z) ? existing.z : DATE_FORMAT
+  const chosen = existing?.z
+  const z = isDateFormat(chosen) ? chosen : DATE_FORMAT
   return { t: 'n', v: value.serial, z }
 }
 
@@ -292,9 +295,9 @@ function dress(book: XLSX.WorkBook): void {
         const cell = sheet[XLSX.utils.encode_cell({ r, c })] as (XLSX.CellObject & { s?: unknown }) | undefined
         if (!cell) continue
         if (r === 0) cell.s = HEADER_STYLE
-        else if (cell.t === 'n' && typeof cell.z === 'string' && XLSX.SSF.is_date(cell.z)) cell.s = { numFmt: cell.z }
+        else if (cell.t === 'n' && isDateFormat(cell.z)) cell.s = { numFmt: cell.z }
         else delete cell.s
-        const shown = cell.t === 'n' && typeof cell.z === 'string' && XLSX.SSF.is_date(cell.z) ? DATE_FORMAT.length : String(cell.v ?? '').length
+        const shown = cell.t === 'n' && isDateFormat(cell.z) ? DATE_FORMAT.length : String(cell.v ?? '').length
         widths[c] = Math.max(widths[c] ?? 0, shown)
       }
     }
