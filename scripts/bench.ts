@@ -327,7 +327,7 @@ async function excelWriteBench(count: number) {
 
   agent.destroy()
   await app.close()
-  await database.db.destroy()
+  await database.close()
   const fileBytes = (await fs.stat(file)).size
   await fs.rm(dir, { recursive: true, force: true })
   const firstReadStats = stats(firstRead)

@@ -19,5 +19,5 @@ try {
   console.error(`migrate: ${error instanceof Error ? error.message : String(error)}`)
   process.exitCode = error instanceof ConfigError ? 2 : 1
 } finally {
-  await database?.db.destroy()
+  await database?.close()
 }

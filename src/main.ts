@@ -18,6 +18,8 @@ const describe = (error: unknown) => (error instanceof Error ? `${error.name}: $
 
 /** Finishes calls in progress, stops the connectors and the database, then exits with `exitCode`. */
 function shutDown(running: StartedServer, exitCode: number): void {
+  // An error nothing caught while a SIGTERM shutdown runs still makes the exit status say so.
+  process.exitCode = Math.max(Number(process.exitCode ?? 0), exitCode)
   if (closing) return
   closing = true
   // A call that never ends must not keep the process from stopping.
@@ -26,7 +28,7 @@ function shutDown(running: StartedServer, exitCode: number): void {
     process.exit(1)
   }, SHUTDOWN_GRACE_MS).unref()
   running.close().then(
-    () => process.exit(exitCode),
+    () => process.exit(),
     (error: unknown) => {
       running.app.log.error({ err: error }, 'shutdown failed')
       process.exit(1)

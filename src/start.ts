@@ -117,7 +117,7 @@ export async function startServer(options: StartOptions = {}): Promise<StartedSe
   } catch (error) {
     await closeConnectors(connectors)
     // Closing the store destroys the database (its pools, and the embedded cluster); without a store, that is done here.
-    await (store?.close() ?? database.db.destroy()).catch(() => database.db.destroy()).catch(() => undefined)
+    await (store?.close() ?? database.close()).catch(() => database.close()).catch(() => undefined)
     throw error
   }
   const connectionStore = store

@@ -45,6 +45,11 @@ export interface Database {
   lockSessions?: pg.Pool
   /** The pool that serves queries, for its counts on /metrics (Kysely sees it wrapped). */
   queryPool?: pg.Pool
+  /**
+   * Ends the pools and stops an embedded cluster. Use it rather than `db.destroy()`, which does nothing when no
+   * query has run yet (Kysely then never set its driver up), leaving the pools open and the cluster running.
+   */
+  close(): Promise<void>
 }
 
 export interface DatabaseOptions {
@@ -81,10 +86,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const lockSessions = listenedPool(new pg.Pool({ ...settings, max: LOCK_SESSIONS }), options.onPoolError)
   const embedded = options.embedded
   // Kysely's destroy() ends the pools; an embedded cluster stops after its last connection has closed.
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: destroyingFailedClients(pool, lockSessions, embedded?.stop) }) })
+  const kyselyPool = destroyingFailedClients(pool, lockSessions, embedded?.stop)
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: kyselyPool }) })
+  const close = async () => {
+    await db.destroy()
+    await kyselyPool.end()
+  }
   return embedded
-    ? { db, backend: 'embedded', location: embedded.location, lockSessions, queryPool: pool }
-    : { db, backend: 'postgres', location: redact(options.databaseUrl), lockSessions, queryPool: pool }
+    ? { db, backend: 'embedded', location: embedded.location, lockSessions, queryPool: pool, close }
+    : { db, backend: 'postgres', location: redact(options.databaseUrl), lockSessions, queryPool: pool, close }
 }
 
 /**
@@ -104,6 +114,15 @@ function listenedPool(pool: pg.Pool, onError: ((error: Error) => void) | undefin
  * borrower would wait behind it. Ending it also ends `alsoEnd`, then runs `afterEnd`.
  */
 function destroyingFailedClients(pool: pg.Pool, alsoEnd: pg.Pool, afterEnd?: () => Promise<void>) {
+  // Ended once, whether by Kysely's destroy() or by Database.close() after it.
+  let ending: Promise<void> | undefined
+  const endOnce = async () => {
+    try {
+      await Promise.all([pool.end(), alsoEnd.end()])
+    } finally {
+      await afterEnd?.()
+    }
+  }
   return {
     async connect() {
       const client = await pool.connect()
@@ -121,14 +140,11 @@ function destroyingFailedClients(pool: pg.Pool, alsoEnd: pg.Pool, afterEnd?: () 
         release: () => client.release(failure),
       }
     },
-    async end() {
-      try {
-        await Promise.all([pool.end(), alsoEnd.end()])
-      } finally {
-        await afterEnd?.()
-      }
+    end() {
+      ending ??= endOnce()
+      return ending
     },
-  } as unknown as pg.Pool
+  } as unknown as pg.Pool & { end(): Promise<void> }
 }
 
 export async function migrateToLatest(db: Kysely<Tables>): Promise<MigrationResultSet> {

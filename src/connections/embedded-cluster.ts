@@ -357,6 +357,17 @@ async function launch(paths: ReturnType<typeof embeddedPaths>, postgres: string,
   } finally {
     closeSync(log)
   }
+  // Until cluster() takes it over, a process that ends while PostgreSQL starts (recovery may take minutes) stops it.
+  const stopOnExit = () => child.kill('SIGINT')
+  process.on('exit', stopOnExit)
+  try {
+    return await readyOrFailed(child, paths, port, password, logStart)
+  } finally {
+    process.off('exit', stopOnExit)
+  }
+}
+
+async function readyOrFailed(child: ChildProcess, paths: ReturnType<typeof embeddedPaths>, port: number, password: string, logStart: number): Promise<ChildProcess> {
   let exited = false
   child.once('exit', () => (exited = true))
   const failure = async () => {

@@ -41,7 +41,7 @@ export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions): Pr
     const notice = await importPgliteFolder(database.db, options.dataDir)
     if (notice) (options.onNotice ?? console.error)(notice)
   } catch (error) {
-    await database.db.destroy()
+    await database.close()
     throw error
   }
   return database

@@ -243,7 +243,7 @@ export class SqlConnectionStore implements ConnectionStore {
 
   async close(): Promise<void> {
     await this.flushUses()
-    await this.database.db.destroy()
+    await this.database.close()
   }
 
   /**

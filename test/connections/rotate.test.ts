@@ -3,7 +3,7 @@
 // runs, and a second run succeeds and re-seals nothing. Then the old key can be dropped.
 import { spawn } from 'node:child_process'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
@@ -122,4 +122,14 @@ t.test('connector modules CONNECTORS lists, one named as a shipped connector, on
   t.match(result.stdout, /3 connection\(s\); 0 value\(s\) re-sealed, 3 sealed for the first time/, 'Dataset, a Password field of the module named Memory, is sealed')
   const row = await before.testDatabase.database.db.selectFrom('connections').select('config').where('id', '=', guids[1]!).executeTakeFirstOrThrow()
   t.equal(new SecretBox([newKey]).open((row.config.Dataset as { encrypted: string }).encrypted, { connectionId: guids[1]!, fieldKey: 'Dataset' }), 'demo')
+})
+
+t.test('with the embedded database: a connector that cannot load stops the rotation with one line, before the database starts, and the process ends', async (t) => {
+  const ownDir = t.testdir({})
+  chmodSync(ownDir, 0o711)
+  const result = await rotate(ring, { DATABASE_URL: '', DATA_DIR: ownDir, CONNECTORS: './no-such-connector.mjs' })
+  t.equal(result.code, 1)
+  t.equal(result.stderr.trim().split('\n').length, 1, result.stderr)
+  t.match(result.stderr, /^rotate-secret-key: .*no-such-connector\.mjs/)
+  t.notOk(existsSync(path.join(ownDir, 'pg')), 'the embedded database was not started')
 })

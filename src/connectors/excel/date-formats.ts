@@ -46,20 +46,29 @@ function styleFormats(stylesXml: string): { defined: Map<number, string>; styleF
   return { defined, styleFormatIds }
 }
 
+/** Does a date format show the day (a year, day or month-name token outside quotes and brackets), not only a time? */
+function showsDay(code: string): boolean {
+  const tokens = code.replace(/"[^"]*"|\[[^\]]*\]|\\./g, '')
+  return /[yd]/i.test(tokens) || /m{3,}/i.test(tokens)
+}
+
 /** Which cell styles (indices into cellXfs) show a date, and the one to give a new date cell (`preferred`'s if any). */
 export function dateStyles(stylesXml: string, preferred: string): { dates: Set<number>; preferred: number | undefined } {
   const { defined, styleFormatIds } = styleFormats(stylesXml)
   const dates = new Set<number>()
   let exact: number | undefined
+  let withDay: number | undefined
   let any: number | undefined
   styleFormatIds.forEach((id, index) => {
     const code = defined.get(id) ?? BUILT_IN_FORMATS.get(id)
     if (!isDateFormat(code)) return
     dates.add(index)
     any ??= index
+    // A time-only format (h:mm:ss) would hide the date of a new date cell: prefer one that shows the day.
+    if (showsDay(code!)) withDay ??= index
     if (code === preferred) exact ??= index
   })
-  return { dates, preferred: exact ?? any }
+  return { dates, preferred: exact ?? withDay ?? any }
 }
 
 /**
