@@ -206,11 +206,14 @@ let moduleTypeWarningsQuiet = false
 async function importWithoutModuleTypeWarnings(url: string): Promise<unknown> {
   if (!moduleTypeWarningsQuiet) {
     moduleTypeWarningsQuiet = true
-    const printers = process.listeners('warning')
-    for (const print of printers) process.off('warning', print)
-    process.on('warning', (warning) => {
-      if (!isModuleTypeWarning(warning)) for (const print of printers) print(warning)
-    })
+    // Only Node's own printer (onWarning) is wrapped: listeners the embedding program added stay as they are.
+    const nodePrinter = process.listeners('warning').find((listener) => listener.name === 'onWarning')
+    if (nodePrinter) {
+      process.off('warning', nodePrinter)
+      process.on('warning', (warning) => {
+        if (!isModuleTypeWarning(warning)) nodePrinter.call(process, warning)
+      })
+    }
   }
   return import(url)
 }
