@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { ErpConnectorWS } from '../../generated/service.js'
+import { OPERATIONS } from '../../generated/contract.js'
 import type { ErpConnector } from '../connector/connector.js'
 import { StartupError } from '../startup.js'
 import { createExcelConnector, workbooksDirOf } from './excel/connector.js'
@@ -125,9 +125,7 @@ export async function closeConnectors(connectors: readonly unknown[]): Promise<v
 }
 
 /** The methods a connector implements, one per operation of the contract (WSGetConfigData: getConfigData). */
-const CONNECTOR_METHODS = Object.keys(ErpConnectorWS.operations)
-  .filter((operation) => operation.startsWith('WS'))
-  .map((operation) => operation[2]!.toLowerCase() + operation.slice(3))
+const CONNECTOR_METHODS = Object.values(OPERATIONS).map((operation) => operation.method)
 
 async function fromModule(specifier: string, options: ConnectorOptions): Promise<ErpConnector> {
   const cannot = (what: string) => new StartupError(`Cannot start: CONNECTORS names "${specifier}", ${oneLine(what)}`)
@@ -147,6 +145,12 @@ async function fromModule(specifier: string, options: ConnectorOptions): Promise
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ERR_REQUIRE_ESM' || code === 'ERR_REQUIRE_ASYNC_MODULE') {
       throw cannot(`whose module failed to load: ${describe(error)}: CommonJS require()s an ES module there: make the connector an ES module (a .mjs file, or "type": "module" in the package.json of its project) and import it.`)
+    }
+    const dependency = isEsmReadAsCommonJs(error) ? otherFileAtFault(error, url) : undefined
+    if (dependency !== undefined) {
+      throw cannot(
+        `whose module failed to load: ${describe(error)}: a module it imports, ${dependency}, is an ES module its package.json declares CommonJS: fix or update that package, or import another version.`,
+      )
     }
     if (isEsmReadAsCommonJs(error)) {
       throw cannot(
@@ -188,6 +192,17 @@ function notAConnector(value: unknown): string | undefined {
 }
 
 /** An ES module (import, export) that Node loaded as CommonJS: a .js file in a project whose package.json says "type": "commonjs", as `npm init -y` writes it. */
+/**
+ * The file a SyntaxError is in (the first line of its stack), when it is not the connector module itself: named by
+ * its package (node_modules/NAME/…) or its path relative to the working directory.
+ */
+function otherFileAtFault(error: unknown, connectorUrl: string): string | undefined {
+  const file = /^(\/[^\n]*?|[A-Za-z]:\\[^\n]*?):\d+$/m.exec(String((error as Error).stack ?? '').split('\n')[0] ?? '')?.[1]
+  if (file === undefined || connectorUrl === pathToFileURL(file).href) return undefined
+  const inPackage = /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(file)?.[1]
+  return inPackage !== undefined ? `the package ${inPackage.replace(/\\/g, '/')}` : path.relative(process.cwd(), file)
+}
+
 function isEsmReadAsCommonJs(error: unknown): boolean {
   return error instanceof SyntaxError && /Cannot use import statement outside a module|Unexpected token 'export'/.test(error.message)
 }

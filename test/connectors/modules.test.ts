@@ -54,6 +54,10 @@ write('cjs-project/acme-connector.js', connectorModule('Acme'))
 write('top-level-await.mjs', `export const ready = await Promise.resolve(true)`)
 write('requires-esm.cjs', `const { ready } = require('./top-level-await.mjs')\nmodule.exports = () => ({ name: 'Legacy', getConfigData: async () => ({}) })`)
 write('missing-dependency.js', `import 'acme-not-installed'\nexport default () => null`)
+// An ES module connector whose dependency is an ES module its package.json declares CommonJS: the dependency is at fault.
+write('node_modules/esm-in-cjs/package.json', JSON.stringify({ name: 'esm-in-cjs', version: '1.0.0', type: 'commonjs', main: 'index.js' }))
+write('node_modules/esm-in-cjs/index.js', 'export default 1')
+write('uses-broken-dependency.mjs', `import one from 'esm-in-cjs'\nexport default () => ({ name: 'Uses', getConfigData: async () => ({ one }) })`)
 mkdirSync(path.join(dir, 'folder'))
 
 t.test('a module by path, relative to the working directory: its default export builds the connector with DATA_DIR and the environment', async (t) => {
@@ -142,6 +146,10 @@ t.test('a connector module that does not load or build a connector: one line say
     [
       './cjs-project/acme-connector.js',
       /^Cannot start: CONNECTORS names "\.\/cjs-project\/acme-connector\.js", whose module failed to load: SyntaxError: Unexpected token 'export': Node read it as CommonJS, but it is an ES module \(import, export\): name the file \.mjs, or set "type": "module" in the package\.json of its project\.$/,
+    ],
+    [
+      './uses-broken-dependency.mjs',
+      /^Cannot start: CONNECTORS names "\.\/uses-broken-dependency\.mjs", whose module failed to load: SyntaxError: Unexpected token 'export': a module it imports, the package esm-in-cjs, is an ES module its package\.json declares CommonJS: fix or update that package, or import another version\.$/,
     ],
     ['./requires-esm.cjs', /^Cannot start: CONNECTORS names "\.\/requires-esm\.cjs", whose module failed to load: .*: CommonJS require\(\)s an ES module there: make the connector an ES module \(a \.mjs file, or "type": "module" in the package\.json of its project\) and import it\.$/],
     ['./no-default.js', /^Cannot start: CONNECTORS names "\.\/no-default\.js", which has no default export that builds a connector: export default function createConnector\(\{ dataDir, env \}\)/],
